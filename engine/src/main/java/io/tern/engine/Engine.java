@@ -1,0 +1,294 @@
+package io.tern.engine;
+
+import com.lmax.disruptor.BlockingWaitStrategy;
+import com.lmax.disruptor.BusySpinWaitStrategy;
+import com.lmax.disruptor.EventTranslatorTwoArg;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.SleepingWaitStrategy;
+import com.lmax.disruptor.WaitStrategy;
+import com.lmax.disruptor.YieldingWaitStrategy;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+import io.tern.engine.auth.Denylist;
+import io.tern.engine.auth.TokenException;
+import io.tern.engine.auth.TokenVerifier;
+import io.tern.engine.auth.VerifiedToken;
+import io.tern.engine.fanout.FanoutAgent;
+import io.tern.engine.fanout.ServerChannel;
+import io.tern.engine.inbound.InboundEvent;
+import io.tern.engine.inbound.InboundHandler;
+import io.tern.engine.server.ServerControl;
+import io.tern.engine.server.ServerHandle;
+import io.tern.engine.session.FrameSink;
+import io.tern.engine.session.Session;
+import io.tern.engine.session.Sessions;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.EpochNanoClock;
+
+import java.nio.ByteBuffer;
+import java.util.Collection;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The websocket event core, wired: the inbound Disruptor ring with its single handler thread,
+ * the fan-out agent, the tick that drives session timers, and the registry of servers.
+ *
+ * <p>The transport calls the {@code on…} methods from its IO threads; each copies what it needs
+ * into a preallocated ring slot and returns, never blocking on engine work. The daemon registers
+ * servers and publishes through their {@link ServerChannel}s.
+ */
+public final class Engine implements AutoCloseable
+{
+    private static final EventTranslatorTwoArg<InboundEvent, Session, ByteBuffer[]> TEXT = InboundHandler::fillText;
+
+    private final EngineConfig config;
+    private final EpochNanoClock clock;
+    private final TokenVerifier verifier;
+    private final Denylist denylist;
+    private final ConcurrentHashMap<String, ServerHandle> servers = new ConcurrentHashMap<>();
+    private final AtomicInteger sessionIds = new AtomicInteger();
+    private final Sessions sessions;
+    private final Disruptor<InboundEvent> disruptor;
+    private final RingBuffer<InboundEvent> ring;
+    private final FanoutAgent fanout;
+    private final AgentRunner fanoutRunner;
+    private final ScheduledExecutorService ticker;
+
+    /**
+     * @param config           the engine's tunables.
+     * @param clock            the time source for limits, expiry and timers (injected so tests drive it).
+     * @param tokenKey         the node token: the HS256 key of websocket JWTs.
+     * @param bootEpochSeconds the daemon's start second; tokens issued at or before it are refused.
+     */
+    public Engine(final EngineConfig config, final EpochNanoClock clock, final byte[] tokenKey, final long bootEpochSeconds)
+    {
+        this.config = config;
+        this.clock = clock;
+        this.denylist = new Denylist(bootEpochSeconds);
+        this.verifier = new TokenVerifier(tokenKey, config.requireScope, denylist);
+        this.sessions = new Sessions(config, clock);
+        this.fanout = new FanoutAgent(config.appName);
+        this.disruptor = new Disruptor<>(
+            InboundEvent::new, config.ringSize, r -> daemonThread(r, "tern-inbound"), ProducerType.MULTI,
+            waitStrategy(config.waitStrategy));
+        this.disruptor.handleEventsWith(new InboundHandler(config, clock, verifier, sessions, fanout));
+        this.ring = disruptor.getRingBuffer();
+        this.fanoutRunner = new AgentRunner(FanoutAgent.idleStrategy(config.fanoutIdle), Throwable::printStackTrace, null, fanout);
+        this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemonThread(r, "tern-tick"));
+    }
+
+    private static Thread daemonThread(final Runnable runnable, final String name)
+    {
+        final Thread thread = new Thread(runnable, name);
+        thread.setDaemon(true);
+        return thread;
+    }
+
+    private static WaitStrategy waitStrategy(final String name)
+    {
+        switch (name)
+        {
+            case "blocking":
+                return new BlockingWaitStrategy();
+            case "sleeping":
+                return new SleepingWaitStrategy();
+            case "yielding":
+                return new YieldingWaitStrategy();
+            case "busy-spin":
+                return new BusySpinWaitStrategy();
+            default:
+                throw new IllegalArgumentException(
+                    "engine.wait_strategy must be blocking, sleeping, yielding or busy-spin, not '" + name + "'");
+        }
+    }
+
+    /**
+     * Starts the handler thread, the fan-out agent and the tick.
+     */
+    public void start()
+    {
+        disruptor.start();
+        AgentRunner.startOnThread(fanoutRunner, r -> daemonThread(r, "tern-fanout"));
+        ticker.scheduleAtFixedRate(this::tick, config.tickIntervalMillis, config.tickIntervalMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Publishes one timer tick into the ring now (the ticker does this every
+     * {@link EngineConfig#tickIntervalMillis}); tests call it after moving their clock.
+     */
+    public void tick()
+    {
+        ring.publishEvent(InboundEvent::fillTick);
+    }
+
+    /**
+     * Runs {@code task} on the handler thread, in order with inbound frames. May allocate.
+     *
+     * @param task the work; exceptions are logged, never propagated.
+     */
+    public void execute(final Runnable task)
+    {
+        ring.publishEvent(InboundEvent::fillTask, task);
+    }
+
+    /**
+     * Registers a server so its websocket route exists.
+     *
+     * @param control the daemon's control of the server.
+     * @return the channel to publish the server's console, stats and state changes through.
+     */
+    public ServerChannel registerServer(final ServerControl control)
+    {
+        final ServerChannel channel = new ServerChannel(control.uuid(), config.broadcastCapacity, config.appName);
+        final ServerHandle handle = new ServerHandle(control, channel, config.maxConnectionsPerServer);
+        if (servers.putIfAbsent(control.uuid(), handle) != null)
+        {
+            throw new IllegalArgumentException("server " + control.uuid() + " is already registered");
+        }
+        fanout.addServer(handle);
+        return channel;
+    }
+
+    /**
+     * @param uuid a server uuid, compared exactly.
+     * @return the registered server or {@code null}.
+     */
+    public ServerHandle server(final String uuid)
+    {
+        return servers.get(uuid);
+    }
+
+    /**
+     * @return every registered server.
+     */
+    public Collection<ServerHandle> servers()
+    {
+        return servers.values();
+    }
+
+    /**
+     * Verifies a token presented at the upgrade ({@code ?token=} or {@code Authorization: Bearer}),
+     * with every check of {@code auth} including the server uuid. IO thread; allocates.
+     *
+     * @param serverUuid the server of the requested route.
+     * @param jwt        the token.
+     * @return the verified token.
+     * @throws TokenException with the protocol error text when it is refused.
+     */
+    public VerifiedToken verifyUpgradeToken(final String serverUuid, final String jwt) throws TokenException
+    {
+        return verifier.verifyForServer(jwt, serverUuid, clock.nanoTime());
+    }
+
+    /**
+     * Creates the session of a freshly upgraded connection whose slot was reserved with
+     * {@link ServerHandle#tryReserveConnection()}. The handler then applies the suspension gate
+     * (Close 4409), the auth timeout, and, for {@code preAuth}, the first-auth sequence.
+     *
+     * @param server  the server.
+     * @param sink    the connection's writer.
+     * @param preAuth a token verified at the upgrade, or {@code null}.
+     * @return the session; pass it to the other {@code on…} methods.
+     */
+    public Session openSession(final ServerHandle server, final FrameSink sink, final VerifiedToken preAuth)
+    {
+        final Session session = sessions.create(sessionIds.incrementAndGet(), server, sink);
+        ring.publishEvent(InboundEvent::fillOpen, session, preAuth);
+        return session;
+    }
+
+    /**
+     * A complete text message arrived. IO thread; copies the bytes into a ring slot.
+     *
+     * @param session the connection.
+     * @param payload the message bytes (already inflated); not retained.
+     */
+    public void onText(final Session session, final ByteBuffer[] payload)
+    {
+        ring.publishEvent(TEXT, session, payload);
+    }
+
+    /**
+     * A binary message arrived, or a text message over the 32 KiB decompressed limit: it counts
+     * against the global limiter, then is dropped. IO thread.
+     *
+     * @param session the connection.
+     */
+    public void onIgnoredMessage(final Session session)
+    {
+        ring.publishEvent(InboundEvent::fillIgnored, session);
+    }
+
+    /**
+     * A Pong arrived. IO thread.
+     *
+     * @param session the connection.
+     */
+    public void onPong(final Session session)
+    {
+        sessions.pong(session, clock.nanoTime());
+    }
+
+    /**
+     * The connection ended (either side). Releases its connection slot. IO thread.
+     *
+     * @param session the connection.
+     */
+    public void onClosed(final Session session)
+    {
+        ring.publishEvent(InboundEvent::fillClosed, session);
+    }
+
+    /**
+     * @return the token denylists, for the admin API.
+     */
+    public Denylist denylist()
+    {
+        return denylist;
+    }
+
+    /**
+     * @return the engine's clock.
+     */
+    public EpochNanoClock clock()
+    {
+        return clock;
+    }
+
+    /**
+     * @return the configuration the engine was built with.
+     */
+    public EngineConfig config()
+    {
+        return config;
+    }
+
+    /**
+     * Closes every session of {@code serverUuid} (or of every server when {@code null}) with a
+     * Close frame. Runs on the handler thread.
+     *
+     * @param serverUuid the server, or {@code null} for all.
+     * @param code       close code.
+     * @param reason     close reason.
+     */
+    public void closeSessions(final String serverUuid, final int code, final String reason)
+    {
+        execute(() -> sessions.closeWhere(s -> serverUuid == null || s.server().uuid().equals(serverUuid), code, reason));
+    }
+
+    /**
+     * Stops the tick, the handler and the fan-out. Sessions are not closed here; the daemon
+     * closes them (1012) first.
+     */
+    @Override
+    public void close()
+    {
+        ticker.shutdownNow();
+        disruptor.shutdown();
+        fanoutRunner.close();
+    }
+}

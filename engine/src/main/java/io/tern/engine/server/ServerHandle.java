@@ -1,0 +1,81 @@
+package io.tern.engine.server;
+
+import io.tern.engine.fanout.ServerChannel;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The engine's record of one registered server: its control, its broadcast channel and the
+ * atomic count of open websocket connections that enforces the per-server cap.
+ */
+public final class ServerHandle
+{
+    private final ServerControl control;
+    private final ServerChannel channel;
+    private final AtomicInteger connections = new AtomicInteger();
+    private final int maxConnections;
+
+    /**
+     * @param control        the daemon's control of the server.
+     * @param channel        its broadcast channel.
+     * @param maxConnections the per-server connection cap.
+     */
+    public ServerHandle(final ServerControl control, final ServerChannel channel, final int maxConnections)
+    {
+        this.control = control;
+        this.channel = channel;
+        this.maxConnections = maxConnections;
+    }
+
+    public String uuid()
+    {
+        return control.uuid();
+    }
+
+    public ServerControl control()
+    {
+        return control;
+    }
+
+    public ServerChannel channel()
+    {
+        return channel;
+    }
+
+    /**
+     * Reserves one connection slot, atomically (Part I.3 item 6).
+     *
+     * @return false when the cap is reached.
+     */
+    public boolean tryReserveConnection()
+    {
+        while (true)
+        {
+            final int current = connections.get();
+            if (current >= maxConnections)
+            {
+                return false;
+            }
+            if (connections.compareAndSet(current, current + 1))
+            {
+                return true;
+            }
+        }
+    }
+
+    /**
+     * Gives back a slot taken by {@link #tryReserveConnection()}.
+     */
+    public void releaseConnection()
+    {
+        connections.decrementAndGet();
+    }
+
+    /**
+     * @return open (or reserved) connections.
+     */
+    public int connections()
+    {
+        return connections.get();
+    }
+}

@@ -1,0 +1,159 @@
+package io.tern.engine.session;
+
+import io.tern.engine.EngineConfig;
+import io.tern.engine.protocol.Events;
+import io.tern.engine.protocol.FrameEncoder;
+import io.tern.engine.protocol.FrameKind;
+import io.tern.engine.server.ServerHandle;
+import org.agrona.concurrent.EpochNanoClock;
+
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * The open sessions of one shard. {@link #create} may run on any thread (it only builds the
+ * session); everything else belongs to the inbound handler thread, which registers sessions at
+ * OPEN, iterates them on every tick and removes them at CLOSED (swap-remove, no allocation).
+ */
+public final class Sessions
+{
+    private final EngineConfig config;
+    private final EpochNanoClock clock;
+    private Session[] open = new Session[1024];
+    private int size;
+
+    /**
+     * @param config the engine configuration (budgets, queue sizes).
+     * @param clock  the engine clock.
+     */
+    public Sessions(final EngineConfig config, final EpochNanoClock clock)
+    {
+        this.config = config;
+        this.clock = clock;
+    }
+
+    /**
+     * Builds a session with its bounded outbound queue. Any thread.
+     *
+     * @param id     session id.
+     * @param server the server.
+     * @param sink   the transport writer.
+     * @return the session, not yet registered.
+     */
+    public Session create(final int id, final ServerHandle server, final FrameSink sink)
+    {
+        final Session session = new Session(id, server, sink);
+        final Outbound outbound = new Outbound(
+            sink,
+            clock,
+            config.outboundBudgetBytes,
+            config.outboundQueueFrames,
+            missed -> FrameEncoder.constant(Events.DAEMON_MESSAGE,
+                "This connection could not keep up: " + missed + " console lines were not delivered.", FrameKind.ESSENTIAL),
+            () -> close(session, 1013, "outbound queue overflow"));
+        session.attach(outbound, clock.nanoTime());
+        return session;
+    }
+
+    /**
+     * Records a Pong. IO thread.
+     *
+     * @param session  the session.
+     * @param nowNanos current time.
+     */
+    public void pong(final Session session, final long nowNanos)
+    {
+        session.onPong(nowNanos);
+    }
+
+    /**
+     * Registers an opened session. Handler thread.
+     *
+     * @param session the session.
+     */
+    public void add(final Session session)
+    {
+        if (size == open.length)
+        {
+            open = java.util.Arrays.copyOf(open, size * 2);
+        }
+        session.index = size;
+        open[size++] = session;
+    }
+
+    /**
+     * Unregisters a session. Handler thread.
+     *
+     * @param session the session.
+     */
+    public void remove(final Session session)
+    {
+        final int index = session.index;
+        if (index < 0 || index >= size || open[index] != session)
+        {
+            return;
+        }
+        final Session last = open[--size];
+        open[index] = last;
+        last.index = index;
+        open[size] = null;
+        session.index = -1;
+    }
+
+    /**
+     * Visits every registered session. Handler thread.
+     *
+     * @param visitor the visitor.
+     */
+    public void forEach(final Consumer<Session> visitor)
+    {
+        for (int i = size - 1; i >= 0; i--)
+        {
+            visitor.accept(open[i]);
+        }
+    }
+
+    /**
+     * Closes every registered session matching {@code filter}. Handler thread.
+     *
+     * @param filter which sessions.
+     * @param code   close code.
+     * @param reason close reason.
+     */
+    public void closeWhere(final Predicate<Session> filter, final int code, final String reason)
+    {
+        for (int i = size - 1; i >= 0; i--)
+        {
+            final Session session = open[i];
+            if (filter.test(session))
+            {
+                close(session, code, reason);
+            }
+        }
+    }
+
+    /**
+     * Stops forwarding to the session and sends a Close frame; the transport reports the end of
+     * the connection afterwards. Any thread.
+     *
+     * @param session the session.
+     * @param code    close code.
+     * @param reason  close reason.
+     */
+    public static void close(final Session session, final int code, final String reason)
+    {
+        if (!session.isClosed())
+        {
+            session.markClosed();
+            session.sink().close(code, reason);
+        }
+    }
+
+    /**
+     * @return number of registered sessions.
+     */
+    public int size()
+    {
+        return size;
+    }
+}
