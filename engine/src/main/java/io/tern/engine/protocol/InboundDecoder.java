@@ -19,6 +19,8 @@ import com.jsoniter.spi.Slice;
 public final class InboundDecoder
 {
     private final JsonIterator iterator = new JsonIterator();
+    private byte[] message;
+    private int length;
     private byte[] args = new byte[1024];
     private int argsLength;
     private int eventId;
@@ -32,6 +34,8 @@ public final class InboundDecoder
      */
     public boolean decode(final byte[] message, final int length)
     {
+        this.message = message;
+        this.length = length;
         eventId = Events.IN_NONE;
         eventNameLength = -1;
         argsLength = 0;
@@ -90,16 +94,22 @@ public final class InboundDecoder
         {
             return false;
         }
-        final Slice slice = iterator.readStringAsSlice();
-        final int length = unescape(slice, eventName, 0, eventName.length);
-        if (length < 0)
+        final int start = stringStart();
+        final int end = stringEnd(start);
+        if (end < 0)
+        {
+            return false;
+        }
+        final int written = unescape(message, start, end, eventName, 0, eventName.length);
+        CodegenAccess.skipFixedBytes(iterator, end + 1 - start);
+        if (written < 0)
         {
             eventNameLength = eventName.length;
             eventId = Events.IN_OTHER;
             return true;
         }
-        eventNameLength = length;
-        eventId = Events.inboundId(eventName, length);
+        eventNameLength = written;
+        eventId = Events.inboundId(eventName, written);
         return true;
     }
 
@@ -129,13 +139,19 @@ public final class InboundDecoder
             }
             else if (element == ValueType.STRING)
             {
-                final Slice slice = iterator.readStringAsSlice();
-                ensureArgsCapacity(argsLength + slice.len());
-                final int written = unescape(slice, args, argsLength, args.length - argsLength);
+                final int start = stringStart();
+                final int end = stringEnd(start);
+                if (end < 0)
+                {
+                    return false;
+                }
+                ensureArgsCapacity(argsLength + end - start);
+                final int written = unescape(message, start, end, args, argsLength, args.length - argsLength);
                 if (written < 0)
                 {
                     return false;
                 }
+                CodegenAccess.skipFixedBytes(iterator, end + 1 - start);
                 argsLength += written;
             }
             else
@@ -170,19 +186,46 @@ public final class InboundDecoder
         return true;
     }
 
+    /** Consumes the opening quote of a string value; returns the index of its first byte. */
+    private int stringStart() throws java.io.IOException
+    {
+        CodegenAccess.nextToken(iterator);
+        return CodegenAccess.head(iterator);
+    }
+
+    /** jsoniter's slices reject escapes, so string bodies are delimited here: index of the closing quote, or -1. */
+    private int stringEnd(final int start)
+    {
+        for (int i = start; i < length; i++)
+        {
+            final byte b = message[i];
+            if (b == '\\')
+            {
+                i++;
+            }
+            else if (b == '"')
+            {
+                return i;
+            }
+            else if ((b & 0xFF) < 0x20)
+            {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
     /**
      * Copies a JSON string body (without quotes) into {@code out}, resolving escapes. Unescaping
-     * never makes a string longer, so {@code slice.len()} bytes of room always suffice.
+     * never makes a string longer, so {@code end - start} bytes of room always suffice.
      *
      * @return bytes written, or -1 for an invalid escape or when {@code room} is too small.
      */
-    static int unescape(final Slice slice, final byte[] out, final int offset, final int room)
+    static int unescape(final byte[] in, final int start, final int end, final byte[] out, final int offset, final int room)
     {
-        final byte[] in = slice.data();
-        final int end = slice.head() + slice.len();
         int o = offset;
         final int limit = offset + room;
-        for (int i = slice.head(); i < end; i++)
+        for (int i = start; i < end; i++)
         {
             final byte b = in[i];
             if (o >= limit)
