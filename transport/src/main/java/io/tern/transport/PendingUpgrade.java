@@ -1,0 +1,123 @@
+package io.tern.transport;
+
+import io.tern.engine.Engine;
+import io.tern.engine.auth.VerifiedToken;
+import io.tern.engine.server.ServerHandle;
+import io.tern.engine.session.Session;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.HttpUpgradeListener;
+import io.undertow.server.ServerConnection;
+import io.undertow.websockets.core.WebSocketChannel;
+import io.undertow.websockets.core.protocol.Handshake;
+import org.xnio.IoUtils;
+import org.xnio.StreamConnection;
+
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The connection slot reserved for one upgrade request, from the cap check until the upgraded
+ * connection has an engine session. Exactly one of two things happens to the slot: the session
+ * takes it over (the engine releases it when the connection closes), or it is given back here by
+ * {@link #cancel()}: when a check refuses the request, or when the HTTP connection dies before
+ * the {@code 101} is on the wire. IO thread.
+ */
+final class PendingUpgrade implements HttpUpgradeListener, ServerConnection.CloseListener
+{
+    private final AtomicBoolean settled = new AtomicBoolean();
+    private final Engine engine;
+    private final ServerHandle server;
+    private final Handshake handshake;
+    private final Set<WebSocketChannel> peerConnections;
+    private final int bufferSize;
+    private VerifiedToken token;
+    private UpgradeExchange facade;
+
+    /**
+     * @param engine          the engine.
+     * @param server          the server whose slot is reserved.
+     * @param handshake       the handshake answering this request.
+     * @param peerConnections the open websockets.
+     * @param bufferSize      the pooled buffer size.
+     */
+    PendingUpgrade(
+        final Engine engine,
+        final ServerHandle server,
+        final Handshake handshake,
+        final Set<WebSocketChannel> peerConnections,
+        final int bufferSize)
+    {
+        this.engine = engine;
+        this.server = server;
+        this.handshake = handshake;
+        this.peerConnections = peerConnections;
+        this.bufferSize = bufferSize;
+    }
+
+    /**
+     * Records what the checks found, before the upgrade starts.
+     *
+     * @param token  the token verified at the upgrade, or {@code null}.
+     * @param facade the handshake's view of the request.
+     */
+    void accept(final VerifiedToken token, final UpgradeExchange facade)
+    {
+        this.token = token;
+        this.facade = facade;
+    }
+
+    @Override
+    public void handleUpgrade(final StreamConnection streamConnection, final HttpServerExchange exchange)
+    {
+        if (!settled.compareAndSet(false, true))
+        {
+            IoUtils.safeClose(streamConnection);
+            return;
+        }
+        final Connection connection;
+        try
+        {
+            final WebSocketChannel channel = handshake.createChannel(facade, streamConnection, facade.getBufferPool());
+            peerConnections.add(channel);
+            connection = new Connection(engine, channel, bufferSize);
+        }
+        catch (final RuntimeException ex)
+        {
+            server.releaseConnection();
+            IoUtils.safeClose(streamConnection);
+            throw ex;
+        }
+        final Session session = engine.openSession(server, connection, token);
+        connection.open(session);
+    }
+
+    /**
+     * @return the handshake's view of the request.
+     */
+    UpgradeExchange facade()
+    {
+        return facade;
+    }
+
+    /**
+     * The HTTP connection closed; if that happened before the upgrade, the slot is given back.
+     *
+     * @param connection the HTTP connection.
+     */
+    @Override
+    public void closed(final ServerConnection connection)
+    {
+        cancel();
+    }
+
+    /**
+     * Gives the slot back unless the upgrade already completed. Idempotent.
+     */
+    void cancel()
+    {
+        if (settled.compareAndSet(false, true))
+        {
+            server.releaseConnection();
+        }
+    }
+}
