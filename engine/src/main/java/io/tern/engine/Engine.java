@@ -27,6 +27,7 @@ import org.agrona.concurrent.EpochNanoClock;
 
 import java.nio.ByteBuffer;
 import java.util.Collection;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -136,21 +137,44 @@ public final class Engine implements AutoCloseable
     }
 
     /**
-     * Registers a server so its websocket route exists.
+     * Registers a server with a new channel so its websocket route exists.
      *
      * @param control the daemon's control of the server.
      * @return the channel to publish the server's console, stats and state changes through.
      */
     public ServerChannel registerServer(final ServerControl control)
     {
-        final ServerChannel channel = new ServerChannel(control.uuid(), config.broadcastCapacity, config.appName);
+        final ServerChannel channel = newChannel(control.uuid());
+        registerServer(control, channel);
+        return channel;
+    }
+
+    /**
+     * Builds a broadcast channel sized by {@link EngineConfig#broadcastCapacity}, for a server
+     * whose control needs its channel before it can be registered.
+     *
+     * @param uuid the server's uuid.
+     * @return the channel.
+     */
+    public ServerChannel newChannel(final String uuid)
+    {
+        return new ServerChannel(uuid, config.broadcastCapacity, config.appName);
+    }
+
+    /**
+     * Registers a server so its websocket route exists.
+     *
+     * @param control the daemon's control of the server.
+     * @param channel the server's channel, from {@link #newChannel(String)}.
+     */
+    public void registerServer(final ServerControl control, final ServerChannel channel)
+    {
         final ServerHandle handle = new ServerHandle(control, channel, config.maxConnectionsPerServer);
         if (servers.putIfAbsent(control.uuid(), handle) != null)
         {
             throw new IllegalArgumentException("server " + control.uuid() + " is already registered");
         }
         fanout.addServer(handle);
-        return channel;
     }
 
     /**
@@ -274,10 +298,17 @@ public final class Engine implements AutoCloseable
      * @param serverUuid the server, or {@code null} for all.
      * @param code       close code.
      * @param reason     close reason.
+     * @return completes once every Close frame has been handed to the transport.
      */
-    public void closeSessions(final String serverUuid, final int code, final String reason)
+    public CompletableFuture<Void> closeSessions(final String serverUuid, final int code, final String reason)
     {
-        execute(() -> sessions.closeWhere(s -> serverUuid == null || s.server().uuid().equals(serverUuid), code, reason));
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        execute(() ->
+        {
+            sessions.closeWhere(s -> serverUuid == null || s.server().uuid().equals(serverUuid), code, reason);
+            done.complete(null);
+        });
+        return done;
     }
 
     /**

@@ -34,7 +34,7 @@ public final class EngineConfig
     /** {@code session.outbound_budget}: bytes queued for one slow session before its console lines are dropped. */
     public int outboundBudgetBytes = 256 * 1024;
     /** {@code session.outbound_queue}: frames queued for one session at most, a power of two. */
-    public int outboundQueueFrames = 1024;
+    public int outboundQueueFrames = 4096;
     /** {@code session.write_timeout} (ms): a session that cannot drain for this long is closed with 1013. */
     public long writeTimeoutMillis = 30_000;
 }

@@ -55,8 +55,23 @@ public final class DemoGameServer
         final String java = ProcessHandle.current().info().command()
             .orElse(System.getProperty("java.home") + "/bin/java");
         return shellQuote(java) + " -Xshare:auto -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx32m -cp " +
-            shellQuote(System.getProperty("java.class.path")) + " " + DemoGameServer.class.getName() + " " +
+            shellQuote(absoluteClassPath()) + " " + DemoGameServer.class.getName() + " " +
             tickPeriod.toMillis();
+    }
+
+    /** The server runs in its own directory, so a relative class path (as {@code java -jar} gives) is made absolute. */
+    private static String absoluteClassPath()
+    {
+        final StringBuilder path = new StringBuilder();
+        for (final String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+        {
+            if (path.length() > 0)
+            {
+                path.append(java.io.File.pathSeparatorChar);
+            }
+            path.append(java.nio.file.Path.of(entry).toAbsolutePath());
+        }
+        return path.toString();
     }
 
     /**

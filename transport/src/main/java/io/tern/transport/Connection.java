@@ -47,14 +47,9 @@ final class Connection implements FrameSink, WebSocketCallback<Void>, ChannelLis
         }
     };
 
-    private static final int NO_RESULT = 0;
-    private static final int WRITTEN = 1;
-    private static final int FAILED = 2;
 
     private static final AtomicIntegerFieldUpdater<Connection> WRITE_PENDING =
         AtomicIntegerFieldUpdater.newUpdater(Connection.class, "writePending");
-    private static final AtomicIntegerFieldUpdater<Connection> EARLY_RESULT =
-        AtomicIntegerFieldUpdater.newUpdater(Connection.class, "earlyResult");
     private static final AtomicIntegerFieldUpdater<Connection> CLOSING =
         AtomicIntegerFieldUpdater.newUpdater(Connection.class, "closing");
     private static final AtomicIntegerFieldUpdater<Connection> ENDED =
@@ -66,7 +61,6 @@ final class Connection implements FrameSink, WebSocketCallback<Void>, ChannelLis
 
     private volatile Session session;
     private volatile int writePending;
-    private volatile int earlyResult;
     private volatile int closing;
     private volatile int ended;
 
@@ -90,13 +84,7 @@ final class Connection implements FrameSink, WebSocketCallback<Void>, ChannelLis
      */
     void open(final Session session)
     {
-        this.session = session;
         reader.attach(session);
-        final int early = EARLY_RESULT.getAndSet(this, NO_RESULT);
-        if (early != NO_RESULT)
-        {
-            session.onFrameWritten(early == WRITTEN);
-        }
         channel.addCloseTask(this);
         if (!channel.isOpen())
         {
@@ -108,9 +96,15 @@ final class Connection implements FrameSink, WebSocketCallback<Void>, ChannelLis
     }
 
     @Override
+    public void attach(final Session session)
+    {
+        this.session = session;
+    }
+
+    @Override
     public void write(final Frame frame)
     {
-        writePending = 1;
+        WRITE_PENDING.incrementAndGet(this);
         try
         {
             WebSockets.sendText(ByteBuffer.wrap(frame.bytes(), 0, frame.length()), channel, this);
@@ -134,28 +128,23 @@ final class Connection implements FrameSink, WebSocketCallback<Void>, ChannelLis
     }
 
     /**
-     * Reports the end of the frame in flight, once: Undertow's callback and the end of the
-     * connection may both try.
+     * Reports the oldest unreported write, in order. Undertow completes a channel's frames in the
+     * order they were sent; when the connection ends, the close task reports every write still
+     * pending as failed, and Undertow callbacks arriving after that find nothing left to report.
      */
     private void writeDone(final boolean success)
     {
-        if (!WRITE_PENDING.compareAndSet(this, 1, 0))
+        int pending;
+        do
         {
-            return;
+            pending = writePending;
+            if (pending <= 0)
+            {
+                return;
+            }
         }
-        final Session current = session;
-        if (current != null)
-        {
-            current.onFrameWritten(success);
-            return;
-        }
-        // The engine wrote before open() bound the session: leave the result for open().
-        EARLY_RESULT.set(this, success ? WRITTEN : FAILED);
-        final Session bound = session;
-        if (bound != null && EARLY_RESULT.getAndSet(this, NO_RESULT) != NO_RESULT)
-        {
-            bound.onFrameWritten(success);
-        }
+        while (!WRITE_PENDING.compareAndSet(this, pending, pending - 1));
+        session.onFrameWritten(success);
     }
 
     @Override
@@ -224,7 +213,10 @@ final class Connection implements FrameSink, WebSocketCallback<Void>, ChannelLis
         {
             return;
         }
-        writeDone(false);
+        while (writePending > 0)
+        {
+            writeDone(false);
+        }
         engine.onClosed(session);
         final XnioIoThread ioThread = channel.getIoThread();
         if (Thread.currentThread() == ioThread)

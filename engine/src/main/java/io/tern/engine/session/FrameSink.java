@@ -3,13 +3,24 @@ package io.tern.engine.session;
 import io.tern.engine.protocol.Frame;
 
 /**
- * The write side of one websocket connection, implemented by the transport. The engine
- * guarantees at most one {@link #write(Frame)} in flight per connection: it calls the next one
- * only after {@link Session#onFrameWritten(boolean)} for the previous. Methods may be called
- * from any engine thread and must not block.
+ * The write side of one websocket connection, implemented by the transport. The engine calls
+ * {@link #write(Frame)} from one thread at a time per connection, in frame order, with at most
+ * {@link Outbound#MAX_IN_FLIGHT} writes not yet reported; the transport must write them in that
+ * order and report each with {@link Session#onFrameWritten(boolean)} in the same order. Methods may
+ * be called from any engine thread and must not block.
  */
 public interface FrameSink
 {
+    /**
+     * Binds the session this sink writes for; called once by the engine before any other method,
+     * before the session's OPEN is published.
+     *
+     * @param session the session.
+     */
+    default void attach(final Session session)
+    {
+    }
+
     /**
      * Starts writing one text frame. When the write completes or fails, the transport calls
      * {@link Session#onFrameWritten(boolean)} exactly once, from any thread. The frame's bytes

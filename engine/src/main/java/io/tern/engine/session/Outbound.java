@@ -8,34 +8,43 @@ import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.LongFunction;
 
 /**
  * One session's bounded outbound queue (Part I.3 item 5). Producers on any thread
- * {@link #offer(Frame)} frames they hold a reference for; at most one frame is in flight to the
- * transport at a time, so frames reach the socket in the order they were queued.
+ * {@link #offer(Frame)} frames they hold a reference for; one drainer at a time hands them to the
+ * transport in queue order (up to {@link #MAX_IN_FLIGHT} unwritten, so the transport can flush
+ * many per write), so frames reach the socket in the order they were queued.
  *
  * <p>Past {@code budgetBytes} queued: {@link FrameKind#LINE} frames are dropped and counted,
  * {@link FrameKind#STATS} keeps only the newest, {@link FrameKind#ESSENTIAL} frames are always
- * queued (a queue full of essentials means the client is gone; it is closed with 1013). When
+ * queued: the last eighth of the queue is kept for them, and a queue full of essentials means the
+ * client is gone, so it is closed with 1013. When
  * the queue drains after drops, one notice frame tells the client how many lines it missed.
  */
 public final class Outbound
 {
     private final ManyToOneConcurrentArrayQueue<Frame> queue;
-    private final AtomicBoolean inFlight = new AtomicBoolean();
+    /** Frames handed to the transport and not yet written; more than one, so writes can batch. */
+    public static final int MAX_IN_FLIGHT = 64;
+    private static final int IN_FLIGHT_MASK = MAX_IN_FLIGHT - 1;
+
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private final AtomicReferenceArray<Frame> inFlight = new AtomicReferenceArray<>(MAX_IN_FLIGHT);
+    private final AtomicLong completed = new AtomicLong();
+    private volatile long submitted;
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicLong missedLines = new AtomicLong();
     private final AtomicReference<Frame> pendingStats = new AtomicReference<>();
     private final FrameSink sink;
     private final EpochNanoClock clock;
     private final long budgetBytes;
+    private final int droppableFrames;
     private final LongFunction<Frame> missedNotice;
     private final Runnable onOverflow;
-    private volatile Thread writerThread;
     private volatile long lastProgressNanos;
     private volatile boolean closed;
-    private Frame current;
     private long totalDroppedLines;
 
     /**
@@ -58,6 +67,7 @@ public final class Outbound
         this.clock = clock;
         this.budgetBytes = budgetBytes;
         this.queue = new ManyToOneConcurrentArrayQueue<>(queueFrames);
+        this.droppableFrames = queueFrames - Math.max(1, queueFrames / 8);
         this.missedNotice = missedNotice;
         this.onOverflow = onOverflow;
         this.lastProgressNanos = clock.nanoTime();
@@ -79,7 +89,7 @@ public final class Outbound
         }
         final int kind = frame.kind();
         final long length = frame.length();
-        if (kind != FrameKind.ESSENTIAL && queuedBytes.get() + length > budgetBytes)
+        if (kind != FrameKind.ESSENTIAL && (queuedBytes.get() + length > budgetBytes || queue.size() >= droppableFrames))
         {
             return overBudget(frame, kind);
         }
@@ -120,15 +130,15 @@ public final class Outbound
     }
 
     /**
-     * Called by the transport when the frame handed to {@link FrameSink#write(Frame)} is written
-     * (or failed). Any thread.
+     * Called by the transport when a frame handed to {@link FrameSink#write(Frame)} is written (or
+     * failed), in the order the frames were handed over. Any thread.
      *
      * @param success false when the write failed; the session is then treated as closed.
      */
     public void onFrameWritten(final boolean success)
     {
-        final Frame done = current;
-        current = null;
+        final int slot = (int)(completed.getAndIncrement() & IN_FLIGHT_MASK);
+        final Frame done = inFlight.getAndSet(slot, null);
         if (done != null)
         {
             queuedBytes.getAndAdd(-done.length());
@@ -139,36 +149,40 @@ public final class Outbound
         {
             close();
         }
-        inFlight.set(false);
-        if (writerThread != Thread.currentThread())
-        {
-            drain();
-        }
+        drain();
     }
 
+    /**
+     * Hands queued frames to the transport, up to {@link #MAX_IN_FLIGHT} not yet written, so the
+     * transport can flush many frames per write. One drainer at a time; a completion that
+     * arrives inside {@link FrameSink#write} finds the drainer busy and leaves the work to it.
+     */
     private void drain()
     {
-        while (!closed && inFlight.compareAndSet(false, true))
+        while (!closed && draining.compareAndSet(false, true))
         {
-            final Frame next = nextFrame();
-            if (next == null)
-            {
-                inFlight.set(false);
-                if (queue.isEmpty() && pendingStats.get() == null)
-                {
-                    return;
-                }
-                continue;
-            }
-            current = next;
-            writerThread = Thread.currentThread();
             try
             {
-                sink.write(next);
+                while (!closed && submitted - completed.get() < MAX_IN_FLIGHT)
+                {
+                    final Frame next = nextFrame();
+                    if (next == null)
+                    {
+                        break;
+                    }
+                    inFlight.set((int)(submitted & IN_FLIGHT_MASK), next);
+                    submitted++;
+                    sink.write(next);
+                }
             }
             finally
             {
-                writerThread = null;
+                draining.set(false);
+            }
+            final long inFlightNow = submitted - completed.get();
+            if (inFlightNow >= MAX_IN_FLIGHT || queue.isEmpty() && (inFlightNow > 0 || pendingStats.get() == null && missedLines.get() == 0))
+            {
+                return;
             }
         }
     }
@@ -176,7 +190,7 @@ public final class Outbound
     private Frame nextFrame()
     {
         Frame next = queue.poll();
-        if (next != null)
+        if (next != null || submitted != completed.get())
         {
             return next;
         }

@@ -52,6 +52,7 @@ public final class Sessions
                 "This connection could not keep up: " + missed + " console lines were not delivered.", FrameKind.ESSENTIAL),
             () -> close(session, 1013, "outbound queue overflow"));
         session.attach(outbound, clock.nanoTime());
+        sink.attach(session);
         return session;
     }
 

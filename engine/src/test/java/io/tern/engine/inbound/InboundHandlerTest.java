@@ -448,6 +448,21 @@ class InboundHandlerTest
     }
 
     @Test
+    void sessionThatCannotDrainIsClosedWith1013AfterTheWriteTimeout()
+    {
+        final RecordingSink sink = harness.authenticated("*");
+        sink.stall();
+        harness.send(sink, "{\"event\":\"send stats\",\"args\":[null]}");
+        harness.clock.advanceSeconds(30);
+        harness.tick();
+        assertEquals(-1, sink.closeCode);
+        harness.clock.advanceMillis(1);
+        harness.tick();
+        assertEquals(1013, sink.closeCode);
+        assertEquals("write timeout", sink.closeReason);
+    }
+
+    @Test
     void suspendedServerClosesNewAndActiveConnectionsWith4409()
     {
         final RecordingSink active = harness.authenticated("*");

@@ -70,7 +70,7 @@ class OutboundTest
         assertTrue(outbound.offer(FrameEncoder.constant("status", "running", FrameKind.ESSENTIAL)));
         sink.resume();
         final List<String> frames = sink.drain();
-        assertEquals(accepted + 2, frames.size());
+        assertEquals(accepted + 2, frames.size(), frames.toString());
         assertEquals("{\"event\":\"status\",\"args\":[\"running\"]}", frames.get(accepted));
         assertEquals("{\"event\":\"daemon message\",\"args\":[\"missed " + (10 - accepted) + "\"]}", frames.get(accepted + 1));
         assertEquals(10 - accepted, outbound.droppedLines());
@@ -97,7 +97,7 @@ class OutboundTest
     {
         final Outbound outbound = outbound(10, 4);
         sink.stall();
-        for (int i = 0; i < 5; i++)
+        for (int i = 0; i < Outbound.MAX_IN_FLIGHT + 4; i++)
         {
             assertTrue(outbound.offer(FrameEncoder.constant("status", "running", FrameKind.ESSENTIAL)));
         }
@@ -128,6 +128,8 @@ class OutboundTest
         outbound.offer(first);
         outbound.offer(second);
         outbound.close();
+        sink.resume();
+        assertEquals(0, first.refCount());
         assertEquals(0, second.refCount());
         assertFalse(outbound.offer(line("c")));
     }

@@ -86,10 +86,28 @@ public final class RawWebSocketClient implements AutoCloseable
      */
     public RawWebSocketClient(final String host, final int port, final int timeoutMillis) throws IOException
     {
+        this(host, port, timeoutMillis, 0);
+    }
+
+    /**
+     * @param host              server address.
+     * @param port              server port.
+     * @param timeoutMillis     how long any read waits.
+     * @param receiveBufferSize the socket's receive buffer in bytes, set before connecting so a
+     *                          client that stops reading stalls the server quickly; 0 = default.
+     * @throws IOException when the connection fails.
+     */
+    public RawWebSocketClient(final String host, final int port, final int timeoutMillis, final int receiveBufferSize)
+        throws IOException
+    {
         this.host = host;
         this.port = port;
         this.timeoutMillis = timeoutMillis;
         this.socket = new Socket();
+        if (receiveBufferSize > 0)
+        {
+            socket.setReceiveBufferSize(receiveBufferSize);
+        }
         socket.setTcpNoDelay(true);
         socket.connect(new InetSocketAddress(host, port), timeoutMillis);
         socket.setSoTimeout(timeoutMillis);
