@@ -33,6 +33,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The websocket event core, wired: the inbound Disruptor ring with its single handler thread,
@@ -52,6 +53,7 @@ public final class Engine implements AutoCloseable
     private final Denylist denylist;
     private final ConcurrentHashMap<String, ServerHandle> servers = new ConcurrentHashMap<>();
     private final AtomicInteger sessionIds = new AtomicInteger();
+    private final AtomicLong inboundOverflows = new AtomicLong();
     private final Sessions sessions;
     private final Disruptor<InboundEvent> disruptor;
     private final RingBuffer<InboundEvent> ring;
@@ -226,14 +228,36 @@ public final class Engine implements AutoCloseable
     }
 
     /**
-     * A complete text message arrived. IO thread; copies the bytes into a ring slot.
+     * A complete text message arrived. IO thread; copies the bytes into a ring slot, or closes the
+     * connection with 1013 when the ring is full (never waits).
      *
      * @param session the connection.
      * @param payload the message bytes (already inflated); not retained.
      */
     public void onText(final Session session, final ByteBuffer[] payload)
     {
-        ring.publishEvent(TEXT, session, payload);
+        if (!ring.tryPublishEvent(TEXT, session, payload))
+        {
+            overloaded(session);
+        }
+    }
+
+    /**
+     * The ring is full: the handler is far behind. An IO thread never waits for it, and a
+     * message is never dropped silently, so the connection is closed with 1013 (try again later).
+     */
+    private void overloaded(final Session session)
+    {
+        inboundOverflows.incrementAndGet();
+        Sessions.close(session, 1013, "server overloaded");
+    }
+
+    /**
+     * @return connections closed because the inbound ring was full.
+     */
+    public long inboundOverflows()
+    {
+        return inboundOverflows.get();
     }
 
     /**
@@ -244,7 +268,10 @@ public final class Engine implements AutoCloseable
      */
     public void onIgnoredMessage(final Session session)
     {
-        ring.publishEvent(InboundEvent::fillIgnored, session);
+        if (!ring.tryPublishEvent(InboundEvent::fillIgnored, session))
+        {
+            overloaded(session);
+        }
     }
 
     /**
