@@ -81,7 +81,8 @@ public final class Main
         }
         if (command instanceof HelpCommand help)
         {
-            out.println(help.text());
+            out.print(help.text());
+            out.flush();
             return 0;
         }
         try
@@ -111,7 +112,7 @@ public final class Main
             throw new ConfigException(command.config().toString(),
                 "servers has no server " + command.server() + "; token --server must name one of its servers");
         }
-        final TokenMinter minter = new TokenMinter(config.token(), "tern-cli");
+        final TokenMinter minter = new TokenMinter(config.token(), config.remote().isEmpty() ? "tern" : config.remote());
         final String user = command.user() == null ? UUID.randomUUID().toString() : command.user();
         final long now = System.currentTimeMillis() / 1000;
         out.println(minter.mint(command.server().toLowerCase(), user, command.permissions(), now,

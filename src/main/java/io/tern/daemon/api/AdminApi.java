@@ -121,6 +121,7 @@ public final class AdminApi implements HttpHandler
             error(exchange, 413, "The request body is larger than " + MAX_BODY + " bytes.");
             return;
         }
+        exchange.setMaxEntitySize(MAX_BODY);
         exchange.getRequestReceiver().receiveFullBytes(
             (ex, bytes) -> then.accept(bytes),
             (ex, failure) -> error(ex, 400, "The request body could not be read: " + failure.getMessage()));
@@ -171,7 +172,7 @@ public final class AdminApi implements HttpHandler
     public static void error(final HttpServerExchange exchange, final int status, final String message)
     {
         exchange.setStatusCode(status);
-        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json; charset=utf-8");
         exchange.getResponseSender().send("{\"error\":\"" + message.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}");
     }
 }

@@ -1,19 +1,19 @@
 package io.tern.daemon.token;
 
-import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.Date;
+import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Issues websocket JWTs exactly as a panel does (PROTOCOL.md §3.1): HS256 with the node token,
  * {@code jti} in the JOSE header and the payload, {@code iss}, {@code aud} as a one-element array,
  * integer {@code iat}/{@code nbf = iat - 300}/{@code exp}, {@code server_uuid}, {@code user_uuid},
- * {@code permissions}, {@code unique_id} and {@code scope: "websocket"}. Thread-safe.
+ * {@code permissions}, {@code unique_id} and {@code scope: "websocket"}. The JSON is written here
+ * rather than by java-jwt's builder, which collapses a one-element audience to a string. Thread-safe.
  */
 public final class TokenMinter
 {
@@ -22,6 +22,8 @@ public final class TokenMinter
     /** A root admin's permissions on a panel. */
     public static final List<String> ADMIN = List.of("*", "admin.websocket.errors", "admin.websocket.install", "admin.websocket.transfer");
 
+    private static final long NOT_BEFORE_SECONDS = 300;
+    private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
     private static final String ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
     private final Algorithm algorithm;
@@ -76,20 +78,57 @@ public final class TokenMinter
         final Duration ttl,
         final String jti)
     {
-        return JWT.create()
-            .withHeader(Map.of("jti", jti))
-            .withIssuer(issuer)
-            .withAudience(issuer)
-            .withJWTId(jti)
-            .withIssuedAt(new Date(issuedAtSecond * 1000))
-            .withNotBefore(new Date((issuedAtSecond - 300) * 1000))
-            .withExpiresAt(new Date((issuedAtSecond + ttl.toSeconds()) * 1000))
-            .withClaim("server_uuid", serverUuid)
-            .withClaim("user_uuid", userUuid)
-            .withArrayClaim("permissions", permissions.toArray(new String[0]))
-            .withClaim("unique_id", randomString(16))
-            .withClaim("scope", "websocket")
-            .sign(algorithm);
+        final StringBuilder header = new StringBuilder(64).append("{\"typ\":\"JWT\",\"alg\":\"HS256\",\"jti\":");
+        appendString(header, jti).append('}');
+        final StringBuilder payload = new StringBuilder(512).append("{\"iss\":");
+        appendString(payload, issuer).append(",\"aud\":[");
+        appendString(payload, issuer).append("],\"jti\":");
+        appendString(payload, jti)
+            .append(",\"iat\":").append(issuedAtSecond)
+            .append(",\"nbf\":").append(issuedAtSecond - NOT_BEFORE_SECONDS)
+            .append(",\"exp\":").append(issuedAtSecond + ttl.toSeconds())
+            .append(",\"server_uuid\":");
+        appendString(payload, serverUuid).append(",\"permissions\":[");
+        for (int i = 0; i < permissions.size(); i++)
+        {
+            if (i > 0)
+            {
+                payload.append(',');
+            }
+            appendString(payload, permissions.get(i));
+        }
+        payload.append("],\"user_uuid\":");
+        appendString(payload, userUuid).append(",\"unique_id\":");
+        appendString(payload, randomString(16)).append(",\"scope\":\"websocket\"}");
+
+        final String encodedHeader = BASE64URL.encodeToString(header.toString().getBytes(StandardCharsets.UTF_8));
+        final String encodedPayload = BASE64URL.encodeToString(payload.toString().getBytes(StandardCharsets.UTF_8));
+        final byte[] signature = algorithm.sign(
+            encodedHeader.getBytes(StandardCharsets.US_ASCII), encodedPayload.getBytes(StandardCharsets.US_ASCII));
+        return encodedHeader + '.' + encodedPayload + '.' + BASE64URL.encodeToString(signature);
+    }
+
+    /** Appends {@code value} as a JSON string literal. */
+    private static StringBuilder appendString(final StringBuilder json, final String value)
+    {
+        json.append('"');
+        for (int i = 0; i < value.length(); i++)
+        {
+            final char c = value.charAt(i);
+            if (c == '"' || c == '\\')
+            {
+                json.append('\\').append(c);
+            }
+            else if (c < 0x20)
+            {
+                json.append(String.format("\\u%04x", (int)c));
+            }
+            else
+            {
+                json.append(c);
+            }
+        }
+        return json.append('"');
     }
 
     private String randomString(final int length)
