@@ -375,8 +375,14 @@ public final class ConfigLoader
 
         final long memory = entry.section("limits").integer("memory", 0, 0, Long.MAX_VALUE / (1024 * 1024));
         final boolean suspended = entry.bool("suspended", false);
+        ServerDefinition.InstallScript install = null;
+        if (entry.has("install"))
+        {
+            final YamlSection script = entry.section("install");
+            install = new ServerDefinition.InstallScript(script.requiredString("script", false), script.string("interpreter", "/bin/sh"));
+        }
         return new ServerDefinition(
-            uuid.toLowerCase(Locale.ROOT), invocation, environment, stopType, stopValue, done, memory, suspended);
+            uuid.toLowerCase(Locale.ROOT), invocation, environment, stopType, stopValue, done, memory, suspended, install);
     }
 
     private static String signal(final YamlSection stop, final String value) throws ConfigException

@@ -15,6 +15,7 @@ import java.util.Map;
  * @param done           console strings that move {@code starting} to {@code running}; a {@code regex:} prefix makes one a regex.
  * @param memoryLimitMib {@code limits.memory}, reported as {@code memory_limit_bytes}; 0 = unlimited.
  * @param suspended      whether the server is suspended.
+ * @param install        the install script run by the admin API's install/reinstall routes, or {@code null}.
  */
 public record ServerDefinition(
     String uuid,
@@ -24,8 +25,46 @@ public record ServerDefinition(
     String stopValue,
     List<String> done,
     long memoryLimitMib,
-    boolean suspended)
+    boolean suspended,
+    InstallScript install)
 {
+    /**
+     * A definition without an install script.
+     */
+    public ServerDefinition(
+        final String uuid,
+        final String invocation,
+        final Map<String, String> environment,
+        final StopType stopType,
+        final String stopValue,
+        final List<String> done,
+        final long memoryLimitMib,
+        final boolean suspended)
+    {
+        this(uuid, invocation, environment, stopType, stopValue, done, memoryLimitMib, suspended, null);
+    }
+
+    /**
+     * @param suspendedNow the new suspension flag.
+     * @return a copy with {@code suspended} replaced.
+     */
+    public ServerDefinition withSuspended(final boolean suspendedNow)
+    {
+        return new ServerDefinition(uuid, invocation, environment, stopType, stopValue, done, memoryLimitMib, suspendedNow, install);
+    }
+
+    /**
+     * {@code install:} of a {@code servers:} entry: a script run in the server directory by
+     * {@code interpreter} (its path or name, e.g. {@code /bin/bash}), as Wings runs an egg's
+     * installation script.
+     *
+     * @param script      the script text.
+     * @param interpreter the program that runs it, given the script file as its only argument.
+     */
+    public record InstallScript(String script, String interpreter)
+    {
+    }
+
     /** {@code stop.type}. */
     public enum StopType
     {
