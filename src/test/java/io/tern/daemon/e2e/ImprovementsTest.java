@@ -194,6 +194,9 @@ class ImprovementsTest
     {
         node = TernNode.builder().server(s, TernNode.CAT, "ready").start(directory);
         final RawWebSocketClient client = node.connect(s);
+        client.sendText(event("send stats", null));
+        assertEquals("{\"event\":\"jwt error\",\"args\":[\"jwt: no jwt present\"]}", client.readText().trim(),
+            "the session is open before the clock moves");
         node.clock.advanceSeconds(31);
         final RawWebSocketClient.Frame close = client.readClose();
         assertEquals(1008, close.closeCode());
