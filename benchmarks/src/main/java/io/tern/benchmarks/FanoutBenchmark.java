@@ -45,7 +45,7 @@ public class FanoutBenchmark
     {
         final BenchClock clock = new BenchClock();
         final Sessions sessions = new Sessions(new EngineConfig(), clock);
-        fanout = new FanoutAgent("Tern");
+        fanout = new FanoutAgent("Tern", new io.tern.engine.EngineCounters());
         channel = new ServerChannel("s", 256 * 1024, "Tern");
         final ServerHandle server = new ServerHandle(null, channel, SESSIONS);
         fanout.addServer(server);

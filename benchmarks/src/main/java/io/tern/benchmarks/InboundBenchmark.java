@@ -59,8 +59,8 @@ public class InboundBenchmark
         final byte[] key = "benchmark-node-token-0123456789ab".getBytes(StandardCharsets.UTF_8);
         final TokenVerifier verifier = new TokenVerifier(key, false, denylist);
         final Sessions sessions = new Sessions(config, clock);
-        final FanoutAgent fanout = new FanoutAgent("Tern");
-        handler = new InboundHandler(config, clock, verifier, sessions, fanout);
+        final FanoutAgent fanout = new FanoutAgent("Tern", new io.tern.engine.EngineCounters());
+        handler = new InboundHandler(config, clock, verifier, sessions, fanout, new io.tern.engine.EngineCounters());
         final ServerHandle server = new ServerHandle(new IdleServer(), new ServerChannel(SERVER, 64 * 1024, "Tern"), 30);
         final DiscardingSink sink = new DiscardingSink();
         session = sessions.create(1, server, sink);

@@ -34,6 +34,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /**
  * The websocket event core, wired: the inbound Disruptor ring with its single handler thread,
@@ -54,6 +55,7 @@ public final class Engine implements AutoCloseable
     private final ConcurrentHashMap<String, ServerHandle> servers = new ConcurrentHashMap<>();
     private final AtomicInteger sessionIds = new AtomicInteger();
     private final AtomicLong inboundOverflows = new AtomicLong();
+    private final EngineCounters counters = new EngineCounters();
     private final Sessions sessions;
     private final Disruptor<InboundEvent> disruptor;
     private final RingBuffer<InboundEvent> ring;
@@ -73,12 +75,12 @@ public final class Engine implements AutoCloseable
         this.clock = clock;
         this.denylist = new Denylist(bootEpochSeconds);
         this.verifier = new TokenVerifier(tokenKey, config.requireScope, denylist);
-        this.sessions = new Sessions(config, clock);
-        this.fanout = new FanoutAgent(config.appName);
+        this.sessions = new Sessions(config, clock, counters);
+        this.fanout = new FanoutAgent(config.appName, counters);
         this.disruptor = new Disruptor<>(
             InboundEvent::new, config.ringSize, r -> daemonThread(r, "tern-inbound"), ProducerType.MULTI,
             waitStrategy(config.waitStrategy));
-        this.disruptor.handleEventsWith(new InboundHandler(config, clock, verifier, sessions, fanout));
+        this.disruptor.handleEventsWith(new InboundHandler(config, clock, verifier, sessions, fanout, counters));
         this.ring = disruptor.getRingBuffer();
         this.fanoutRunner = new AgentRunner(FanoutAgent.idleStrategy(config.fanoutIdle), Throwable::printStackTrace, null, fanout);
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemonThread(r, "tern-tick"));
@@ -329,13 +331,94 @@ public final class Engine implements AutoCloseable
      */
     public CompletableFuture<Void> closeSessions(final String serverUuid, final int code, final String reason)
     {
+        return closeSessions(s -> serverUuid == null || s.server().uuid().equals(serverUuid), code, reason);
+    }
+
+    /**
+     * Closes every session matching {@code filter} with a Close frame. The filter runs on the
+     * handler thread, so it may read the session's token (e.g. {@code s.token.userUuid()}).
+     *
+     * @param filter which sessions.
+     * @param code   close code.
+     * @param reason close reason.
+     * @return completes once every Close frame has been handed to the transport.
+     */
+    public CompletableFuture<Void> closeSessions(final Predicate<Session> filter, final int code, final String reason)
+    {
         final CompletableFuture<Void> done = new CompletableFuture<>();
         execute(() ->
         {
-            sessions.closeWhere(s -> serverUuid == null || s.server().uuid().equals(serverUuid), code, reason);
+            sessions.closeWhere(filter, code, reason);
             done.complete(null);
         });
         return done;
+    }
+
+    /**
+     * Deletes a server (PROTOCOL.md §7 with Part I.3 item 4): each of its sessions gets
+     * {@code deleted ["null"]} then, once that is written, Close 1001 {@code server deleted};
+     * the route disappears at once, so new upgrades get 404.
+     *
+     * @param uuid the server.
+     * @return completes once every session was told; {@code false} when the server was unknown.
+     */
+    public CompletableFuture<Boolean> deleteServer(final String uuid)
+    {
+        final ServerHandle handle = servers.remove(uuid);
+        final CompletableFuture<Boolean> done = new CompletableFuture<>();
+        if (handle == null)
+        {
+            done.complete(false);
+            return done;
+        }
+        fanout.removeServer(uuid);
+        execute(() ->
+        {
+            sessions.forEach(session ->
+            {
+                if (session.server() == handle && !session.isClosed())
+                {
+                    session.forwardPermissions(0);
+                    session.outbound().offer(InboundHandler.DELETED);
+                    session.markClosed();
+                    session.outbound().closeWhenDrained(1001, "server deleted");
+                }
+            });
+            done.complete(true);
+        });
+        return done;
+    }
+
+    /**
+     * @return the counters behind {@code /metrics}.
+     */
+    public EngineCounters counters()
+    {
+        return counters;
+    }
+
+    /**
+     * @return how many times a fan-out receiver was lapped (records lost and reported).
+     */
+    public long broadcastLaps()
+    {
+        return fanout.laps();
+    }
+
+    /**
+     * @return inbound ring slots in use right now.
+     */
+    public long ringOccupancy()
+    {
+        return ring.getBufferSize() - ring.remainingCapacity();
+    }
+
+    /**
+     * @return inbound ring slots in all.
+     */
+    public int ringCapacity()
+    {
+        return ring.getBufferSize();
     }
 
     /**

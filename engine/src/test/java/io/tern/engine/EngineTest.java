@@ -19,6 +19,51 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class EngineTest
 {
     @Test
+    void deletingAServerSendsDeletedThenClose1001AndRemovesTheRoute() throws Exception
+    {
+        final ManualClock clock = new ManualClock(1_800_000_000L);
+        try (Engine engine = new Engine(new EngineConfig(), clock, TestTokens.KEY.getBytes(StandardCharsets.UTF_8), 0))
+        {
+            engine.registerServer(new TestServerControl("s"));
+            engine.start();
+            final ServerHandle server = engine.server("s");
+            server.tryReserveConnection();
+            final RecordingSink sink = new RecordingSink();
+            final Session session = engine.openSession(server, sink,
+                engine.verifyUpgradeToken("s", TestTokens.token("s", clock.epochSeconds()).sign()));
+            sink.session = session;
+            assertTrue(engine.deleteServer("s").get(5, TimeUnit.SECONDS));
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (sink.closeCode < 0 && System.nanoTime() < deadline)
+            {
+                Thread.sleep(5);
+            }
+            final java.util.List<String> frames = sink.drain();
+            assertEquals("{\"event\":\"deleted\",\"args\":[\"null\"]}", frames.get(frames.size() - 1));
+            assertEquals(1001, sink.closeCode);
+            assertEquals("server deleted", sink.closeReason);
+            assertEquals(null, engine.server("s"));
+            assertTrue(!engine.deleteServer("s").get(5, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void countersTrackFramesInAndOutAndRefusals() throws Exception
+    {
+        final io.tern.engine.testing.HandlerHarness harness = new io.tern.engine.testing.HandlerHarness();
+        final RecordingSink sink = harness.open();
+        for (int i = 0; i < 11; i++)
+        {
+            harness.send(sink, "x");
+        }
+        final EngineCounters counters = harness.counters;
+        assertEquals(10, counters.framesIn.get(0));
+        assertEquals(1, counters.rateLimited.get(0));
+        assertEquals(1, counters.framesOut.get(EngineCounters.OUT_THROTTLED));
+        assertEquals(1, counters.handlerGauges.get(0));
+    }
+
+    @Test
     void aFullInboundRingClosesTheConnectionWith1013InsteadOfBlockingTheIoThread() throws Exception
     {
         final EngineConfig config = new EngineConfig();

@@ -1,5 +1,6 @@
 package io.tern.engine.fanout;
 
+import io.tern.engine.EngineCounters;
 import io.tern.engine.auth.Permissions;
 import io.tern.engine.protocol.Events;
 import io.tern.engine.protocol.Frame;
@@ -46,16 +47,17 @@ public final class FanoutAgent implements Agent, MessageHandler
     private final FrameEncoder encoder = new FrameEncoder(pool);
     private final Frame[] statusFrames = new Frame[ServerState.values().length];
     private final AtomicLong laps = new AtomicLong();
-    private final AtomicLong recordsDelivered = new AtomicLong();
     private final String appName;
+    private final EngineCounters counters;
     private Subscription current;
 
     /**
      * @param appName the daemon name for lap notices.
      */
-    public FanoutAgent(final String appName)
+    public FanoutAgent(final String appName, final EngineCounters counters)
     {
         this.appName = appName;
+        this.counters = counters;
         for (final ServerState state : ServerState.values())
         {
             statusFrames[state.ordinal()] = FrameEncoder.constant(Events.STATUS, state.wireName(), FrameKind.ESSENTIAL);
@@ -214,23 +216,28 @@ public final class FanoutAgent implements Agent, MessageHandler
         }
         final Frame frame;
         int requiredPermission = 0;
+        int counter = EngineCounters.OUT_OTHER;
         switch (type)
         {
             case RecordType.CONSOLE_OUTPUT:
                 frame = encoder.encode(Events.CONSOLE_OUTPUT, buffer, index, length, FrameKind.LINE);
+                counter = EngineCounters.OUT_CONSOLE;
                 break;
             case RecordType.STATUS:
-                subscription.deliver(statusFrames[buffer.getByte(index)], 0);
+                EngineCounters.add(counters.framesOut, EngineCounters.OUT_STATUS, subscription.deliver(statusFrames[buffer.getByte(index)], 0));
                 return;
             case RecordType.STATS:
                 frame = encoder.encode(Events.STATS, buffer, index, length, FrameKind.STATS);
+                counter = EngineCounters.OUT_STATS;
                 break;
             case RecordType.DAEMON_MESSAGE:
                 frame = encoder.encode(Events.DAEMON_MESSAGE, buffer, index, length, FrameKind.ESSENTIAL);
+                counter = EngineCounters.OUT_DAEMON_MESSAGE;
                 break;
             case RecordType.INSTALL_OUTPUT:
                 frame = encoder.encode(Events.INSTALL_OUTPUT, buffer, index, length, FrameKind.LINE);
                 requiredPermission = Permissions.ADMIN_INSTALL;
+                counter = EngineCounters.OUT_INSTALL_OUTPUT;
                 break;
             case RecordType.EVENT:
             {
@@ -252,9 +259,8 @@ public final class FanoutAgent implements Agent, MessageHandler
             default:
                 return;
         }
-        subscription.deliver(frame, requiredPermission);
+        EngineCounters.add(counters.framesOut, counter, subscription.deliver(frame, requiredPermission));
         frame.release();
-        recordsDelivered.incrementAndGet();
     }
 
     /**
@@ -315,8 +321,9 @@ public final class FanoutAgent implements Agent, MessageHandler
             }
         }
 
-        void deliver(final Frame frame, final int requiredPermission)
+        int deliver(final Frame frame, final int requiredPermission)
         {
+            int delivered = 0;
             for (int i = 0; i < count; i++)
             {
                 final Session session = subscribers[i];
@@ -325,8 +332,10 @@ public final class FanoutAgent implements Agent, MessageHandler
                 {
                     frame.retain();
                     session.outbound().offer(frame);
+                    delivered++;
                 }
             }
+            return delivered;
         }
     }
 }

@@ -2,6 +2,7 @@ package io.tern.engine.inbound;
 
 import com.lmax.disruptor.EventHandler;
 import io.tern.engine.EngineConfig;
+import io.tern.engine.EngineCounters;
 import io.tern.engine.auth.Permissions;
 import io.tern.engine.auth.TokenException;
 import io.tern.engine.auth.TokenVerifier;
@@ -51,6 +52,8 @@ public final class InboundHandler implements EventHandler<InboundEvent>
     private static final Frame AUTH_SUCCESS = FrameEncoder.constant(Events.AUTH_SUCCESS, null, FrameKind.ESSENTIAL);
     private static final Frame TOKEN_EXPIRING = FrameEncoder.constant(Events.TOKEN_EXPIRING, null, FrameKind.ESSENTIAL);
     private static final Frame TOKEN_EXPIRED = FrameEncoder.constant(Events.TOKEN_EXPIRED, null, FrameKind.ESSENTIAL);
+    /** {@code deleted ["null"]}, sent to a deleted server's sessions before Close 1001. */
+    public static final Frame DELETED = FrameEncoder.constant(Events.DELETED, "null", FrameKind.ESSENTIAL);
     private static final Frame THROTTLED_GLOBAL = FrameEncoder.constant(Events.THROTTLED, "global", FrameKind.ESSENTIAL);
     private static final Frame[] JWT_ERRORS = {
         FrameEncoder.constant(Events.JWT_ERROR, TokenVerifier.NO_JWT, FrameKind.ESSENTIAL),
@@ -65,6 +68,7 @@ public final class InboundHandler implements EventHandler<InboundEvent>
     private final TokenVerifier verifier;
     private final Sessions sessions;
     private final FanoutAgent fanout;
+    private final EngineCounters counters;
     private final InboundDecoder decoder = new InboundDecoder();
     private final FramePool pool = new FramePool(1024);
     private final FrameEncoder encoder = new FrameEncoder(pool);
@@ -91,8 +95,10 @@ public final class InboundHandler implements EventHandler<InboundEvent>
         final EpochNanoClock clock,
         final TokenVerifier verifier,
         final Sessions sessions,
-        final FanoutAgent fanout)
+        final FanoutAgent fanout,
+        final EngineCounters counters)
     {
+        this.counters = counters;
         this.config = config;
         this.clock = clock;
         this.verifier = verifier;
@@ -186,6 +192,10 @@ public final class InboundHandler implements EventHandler<InboundEvent>
             return;
         }
         session.released = true;
+        if (session.token != null)
+        {
+            EngineCounters.add(counters.handlerGauges, 1, -1);
+        }
         sessions.remove(session);
         session.markClosed();
         fanout.unsubscribe(session);
@@ -207,9 +217,10 @@ public final class InboundHandler implements EventHandler<InboundEvent>
         {
             return true;
         }
+        EngineCounters.increment(counters.rateLimited, 0);
         if (session.global.markThrottled())
         {
-            send(session, THROTTLED_GLOBAL);
+            send(session, THROTTLED_GLOBAL, EngineCounters.OUT_THROTTLED);
         }
         return false;
     }
@@ -221,10 +232,16 @@ public final class InboundHandler implements EventHandler<InboundEvent>
             return;
         }
         final long now = clock.nanoTime();
-        if (!allowedByGlobalLimiter(session, now) || length > MAX_MESSAGE || !decoder.decode(payload, length))
+        if (!allowedByGlobalLimiter(session, now) || length > MAX_MESSAGE)
         {
             return;
         }
+        if (!decoder.decode(payload, length))
+        {
+            EngineCounters.increment(counters.framesIn, 0);
+            return;
+        }
+        EngineCounters.increment(counters.framesIn, decoder.eventId());
         final ServerControl control = session.server().control();
         if (control.isSuspended())
         {
@@ -235,9 +252,11 @@ public final class InboundHandler implements EventHandler<InboundEvent>
         final TokenBucket bucket = bucketFor(session, eventId);
         if (!bucket.tryTake(now))
         {
+            EngineCounters.increment(counters.rateLimited, 1);
             if (bucket.markThrottled())
             {
-                send(session, encoder.encode(Events.THROTTLED, decoder.eventName(), 0, decoder.eventNameLength(), FrameKind.ESSENTIAL));
+                send(session, encoder.encode(Events.THROTTLED, decoder.eventName(), 0, decoder.eventNameLength(), FrameKind.ESSENTIAL),
+                    EngineCounters.OUT_THROTTLED);
             }
             return;
         }
@@ -294,7 +313,7 @@ public final class InboundHandler implements EventHandler<InboundEvent>
     {
         if (session.token == null)
         {
-            send(session, JWT_ERRORS[0]);
+            send(session, JWT_ERRORS[0], EngineCounters.OUT_JWT_ERROR);
             return false;
         }
         final String failure = verifier.failure(session.token, now);
@@ -303,7 +322,7 @@ public final class InboundHandler implements EventHandler<InboundEvent>
             return true;
         }
         pauseForwarding(session);
-        send(session, jwtErrorFrame(failure));
+        send(session, jwtErrorFrame(failure), EngineCounters.OUT_JWT_ERROR);
         return false;
     }
 
@@ -353,15 +372,16 @@ public final class InboundHandler implements EventHandler<InboundEvent>
         session.expiringSent = false;
         session.invalidNotified = false;
         session.forwardPermissions(token.permissions() | Permissions.CONNECT);
-        send(session, AUTH_SUCCESS);
+        send(session, AUTH_SUCCESS, EngineCounters.OUT_AUTH_SUCCESS);
         if (!first)
         {
             return;
         }
         fanout.subscribe(session);
+        EngineCounters.add(counters.handlerGauges, 1, 1);
         final ServerControl control = session.server().control();
         final ServerState state = control.state();
-        send(session, fanout.statusFrame(state));
+        send(session, fanout.statusFrame(state), EngineCounters.OUT_STATUS);
         if (state == ServerState.OFFLINE)
         {
             sendStats(session, control);
@@ -372,7 +392,7 @@ public final class InboundHandler implements EventHandler<InboundEvent>
     {
         control.readUsage(usage);
         final int length = usage.writeJson(statsScratch, 0);
-        send(session, encoder.encode(Events.STATS, statsScratch, 0, length, FrameKind.STATS));
+        send(session, encoder.encode(Events.STATS, statsScratch, 0, length, FrameKind.STATS), EngineCounters.OUT_STATS);
     }
 
     private void onSendCommand(final Session session, final ServerControl control)
@@ -403,7 +423,7 @@ public final class InboundHandler implements EventHandler<InboundEvent>
         {
             return;
         }
-        final ServerControl.PowerResult result = control.power(action, detail -> sendError(session, detail, false, detailed));
+        final ServerControl.PowerResult result = control.power(action, detail -> offerError(session, detail, false, detailed));
         switch (result)
         {
             case ACCEPTED:
@@ -448,7 +468,13 @@ public final class InboundHandler implements EventHandler<InboundEvent>
      * errors, else {@code daemon error} with the detail only for {@code admin.websocket.errors}.
      * Any thread (power failures arrive from control workers); allocates, errors are rare.
      */
-    static void sendError(final Session session, final String detail, final boolean jwtError, final boolean detailed)
+    private void sendError(final Session session, final String detail, final boolean jwtError, final boolean detailed)
+    {
+        EngineCounters.increment(counters.framesOut, jwtError ? EngineCounters.OUT_JWT_ERROR : EngineCounters.OUT_DAEMON_ERROR);
+        offerError(session, detail, jwtError, detailed);
+    }
+
+    static void offerError(final Session session, final String detail, final boolean jwtError, final boolean detailed)
     {
         final String id = UUID.randomUUID().toString();
         final String message = jwtError || detailed ? detail : GENERIC_ERROR;
@@ -462,8 +488,9 @@ public final class InboundHandler implements EventHandler<InboundEvent>
         session.outbound().offer(frame);
     }
 
-    private static void send(final Session session, final Frame frame)
+    private void send(final Session session, final Frame frame, final int counter)
     {
+        EngineCounters.increment(counters.framesOut, counter);
         session.outbound().offer(frame);
     }
 
@@ -508,7 +535,7 @@ public final class InboundHandler implements EventHandler<InboundEvent>
             if (!session.invalidNotified)
             {
                 pauseForwarding(session);
-                send(session, TOKEN_EXPIRED);
+                send(session, TOKEN_EXPIRED, EngineCounters.OUT_TOKEN_EXPIRED);
             }
             if (now - expNanos > reauthGraceNanos)
             {
@@ -519,7 +546,7 @@ public final class InboundHandler implements EventHandler<InboundEvent>
         if (!session.expiringSent && expNanos - now <= 60_000_000_000L)
         {
             session.expiringSent = true;
-            send(session, TOKEN_EXPIRING);
+            send(session, TOKEN_EXPIRING, EngineCounters.OUT_TOKEN_EXPIRING);
         }
         if (!session.invalidNotified)
         {
@@ -527,7 +554,7 @@ public final class InboundHandler implements EventHandler<InboundEvent>
             if (failure != null)
             {
                 pauseForwarding(session);
-                send(session, jwtErrorFrame(failure));
+                send(session, jwtErrorFrame(failure), EngineCounters.OUT_JWT_ERROR);
             }
         }
     }
@@ -540,7 +567,7 @@ public final class InboundHandler implements EventHandler<InboundEvent>
         @Override
         public void onLine(final byte[] utf8, final int offset, final int length)
         {
-            send(session, encoder.encode(Events.CONSOLE_OUTPUT, utf8, offset, length, FrameKind.LINE));
+            send(session, encoder.encode(Events.CONSOLE_OUTPUT, utf8, offset, length, FrameKind.LINE), EngineCounters.OUT_CONSOLE);
         }
     }
 }

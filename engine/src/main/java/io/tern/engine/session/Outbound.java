@@ -43,7 +43,13 @@ public final class Outbound
     private final int droppableFrames;
     private final LongFunction<Frame> missedNotice;
     private final Runnable onOverflow;
+    private AtomicLong droppedCounter;
     private volatile long lastProgressNanos;
+    private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<Outbound> CLOSE_SENT =
+        java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(Outbound.class, "closeSent");
+    private volatile int closeCode;
+    private volatile String closeReason;
+    private volatile int closeSent;
     private volatile boolean closed;
     private long totalDroppedLines;
 
@@ -71,6 +77,14 @@ public final class Outbound
         this.missedNotice = missedNotice;
         this.onOverflow = onOverflow;
         this.lastProgressNanos = clock.nanoTime();
+    }
+
+    /**
+     * @param counter a node-wide count of dropped lines to add to.
+     */
+    public void countDropsIn(final AtomicLong counter)
+    {
+        this.droppedCounter = counter;
     }
 
     /**
@@ -125,6 +139,10 @@ public final class Outbound
             return true;
         }
         missedLines.incrementAndGet();
+        if (droppedCounter != null)
+        {
+            droppedCounter.incrementAndGet();
+        }
         frame.release();
         return false;
     }
@@ -150,6 +168,7 @@ public final class Outbound
             close();
         }
         drain();
+        closeIfDrained();
     }
 
     /**
@@ -209,6 +228,29 @@ public final class Outbound
             return next;
         }
         return null;
+    }
+
+    /**
+     * Closes the connection with {@code code} once every frame queued so far is written, so a
+     * final frame (e.g. {@code deleted}) reaches the client before the Close frame. Any thread.
+     *
+     * @param code   close code.
+     * @param reason close reason.
+     */
+    public void closeWhenDrained(final int code, final String reason)
+    {
+        closeReason = reason;
+        closeCode = code;
+        drain();
+        closeIfDrained();
+    }
+
+    private void closeIfDrained()
+    {
+        if (closeCode != 0 && queue.isEmpty() && submitted == completed.get() && CLOSE_SENT.compareAndSet(this, 0, 1))
+        {
+            sink.close(closeCode, closeReason);
+        }
     }
 
     /**

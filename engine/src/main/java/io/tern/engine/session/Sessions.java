@@ -19,6 +19,7 @@ public final class Sessions
 {
     private final EngineConfig config;
     private final EpochNanoClock clock;
+    private final io.tern.engine.EngineCounters counters;
     private Session[] open = new Session[1024];
     private int size;
 
@@ -28,8 +29,19 @@ public final class Sessions
      */
     public Sessions(final EngineConfig config, final EpochNanoClock clock)
     {
+        this(config, clock, new io.tern.engine.EngineCounters());
+    }
+
+    /**
+     * @param config   the engine configuration (budgets, queue sizes).
+     * @param clock    the engine clock.
+     * @param counters where sessions count dropped lines.
+     */
+    public Sessions(final EngineConfig config, final EpochNanoClock clock, final io.tern.engine.EngineCounters counters)
+    {
         this.config = config;
         this.clock = clock;
+        this.counters = counters;
     }
 
     /**
@@ -51,6 +63,7 @@ public final class Sessions
             missed -> FrameEncoder.constant(Events.DAEMON_MESSAGE,
                 "This connection could not keep up: " + missed + " console lines were not delivered.", FrameKind.ESSENTIAL),
             () -> close(session, 1013, "outbound queue overflow"));
+        outbound.countDropsIn(counters.droppedLines);
         session.attach(outbound, clock.nanoTime());
         sink.attach(session);
         return session;
@@ -80,6 +93,7 @@ public final class Sessions
         }
         session.index = size;
         open[size++] = session;
+        counters.handlerGauges.lazySet(0, size);
     }
 
     /**
@@ -99,6 +113,7 @@ public final class Sessions
         last.index = index;
         open[size] = null;
         session.index = -1;
+        counters.handlerGauges.lazySet(0, size);
     }
 
     /**

@@ -30,6 +30,7 @@ public final class HandlerHarness
     public final TokenVerifier verifier;
     public final Sessions sessions;
     public final FanoutAgent fanout;
+    public final io.tern.engine.EngineCounters counters = new io.tern.engine.EngineCounters();
     public final InboundHandler handler;
     public final TestServerControl control = new TestServerControl(SERVER);
     public final ServerChannel channel;
@@ -48,9 +49,9 @@ public final class HandlerHarness
         this.clock = new ManualClock(1_800_000_000L);
         this.denylist = new Denylist(clock.epochSeconds() - 100);
         this.verifier = new TokenVerifier(TestTokens.KEY.getBytes(StandardCharsets.UTF_8), config.requireScope, denylist);
-        this.sessions = new Sessions(config, clock);
-        this.fanout = new FanoutAgent(config.appName);
-        this.handler = new InboundHandler(config, clock, verifier, sessions, fanout);
+        this.sessions = new Sessions(config, clock, counters);
+        this.fanout = new FanoutAgent(config.appName, counters);
+        this.handler = new InboundHandler(config, clock, verifier, sessions, fanout, counters);
         this.channel = new ServerChannel(SERVER, 64 * 1024, config.appName);
         this.server = new ServerHandle(control, channel, config.maxConnectionsPerServer);
         fanout.addServer(server);
