@@ -15,6 +15,12 @@ final class DiscardingSink implements FrameSink
     long frames;
 
     @Override
+    public void attach(final Session attached)
+    {
+        session = attached;
+    }
+
+    @Override
     public void write(final Frame frame)
     {
         bytes += frame.length();

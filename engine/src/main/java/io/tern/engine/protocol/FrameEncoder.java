@@ -19,6 +19,16 @@ public final class FrameEncoder
     private static final byte[] ARGS_CLOSE = "\"]}\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NO_ARGS_CLOSE = "\"}\n".getBytes(StandardCharsets.US_ASCII);
     private static final int MAX_ESCAPE = 6;
+    /** Bytes copied as they are: printable ASCII other than {@code "}, {@code \\}, {@code <}, {@code >}, {@code &}. */
+    private static final boolean[] PLAIN = new boolean[256];
+
+    static
+    {
+        for (int b = 0x20; b < 0x80; b++)
+        {
+            PLAIN[b] = b != '"' && b != '\\' && b != '<' && b != '>' && b != '&';
+        }
+    }
 
     private final FramePool pool;
 
@@ -142,6 +152,21 @@ public final class FrameEncoder
         int i = offset;
         while (i < end)
         {
+            int run = i;
+            while (run < end && PLAIN[in[run] & 0xFF])
+            {
+                run++;
+            }
+            if (run > i)
+            {
+                System.arraycopy(in, i, out, o, run - i);
+                o += run - i;
+                i = run;
+                if (i == end)
+                {
+                    break;
+                }
+            }
             final int b = in[i] & 0xFF;
             if (b < 0x80)
             {

@@ -14,7 +14,7 @@ import java.util.List;
 public final class RecordingSink implements FrameSink
 {
     public final List<String> frames = new ArrayList<>();
-    public Session session;
+    public volatile Session session;
     public int pings;
     /** When set, each ping is answered at once, like a live peer. */
     public Runnable onPing;
@@ -22,6 +22,12 @@ public final class RecordingSink implements FrameSink
     public String closeReason;
     private boolean stalled;
     private final List<Frame> held = new ArrayList<>();
+
+    @Override
+    public void attach(final Session attached)
+    {
+        session = attached;
+    }
 
     @Override
     public synchronized void write(final Frame frame)
