@@ -331,7 +331,7 @@ public final class Engine implements AutoCloseable
      */
     public CompletableFuture<Void> closeSessions(final String serverUuid, final int code, final String reason)
     {
-        return closeSessions(s -> serverUuid == null || s.server().uuid().equals(serverUuid), code, reason);
+        return closeSessionsWhere(s -> serverUuid == null || s.server().uuid().equals(serverUuid), code, reason);
     }
 
     /**
@@ -343,7 +343,7 @@ public final class Engine implements AutoCloseable
      * @param reason close reason.
      * @return completes once every Close frame has been handed to the transport.
      */
-    public CompletableFuture<Void> closeSessions(final Predicate<Session> filter, final int code, final String reason)
+    public CompletableFuture<Void> closeSessionsWhere(final Predicate<Session> filter, final int code, final String reason)
     {
         final CompletableFuture<Void> done = new CompletableFuture<>();
         execute(() ->
