@@ -1,6 +1,8 @@
 package io.tern.daemon.server;
 
+import io.tern.daemon.config.ServerDefinition;
 import io.tern.daemon.process.ConsoleLineSplitter;
+import io.tern.daemon.process.DoneDetector;
 import io.tern.daemon.process.ProcessTree;
 import io.tern.daemon.process.ProcessTreeUsage;
 import io.tern.daemon.process.StdinWriter;
@@ -21,7 +23,11 @@ import java.util.concurrent.TimeUnit;
  *     {@link ManagedServer#onRunFinished}.</li>
  * </ul>
  * The exit watcher does not rely on end-of-stream: a re-parented grandchild could hold the output
- * pipe open forever. The CPU bookkeeping fields belong to the stats sampler thread.
+ * pipe open forever.
+ *
+ * <p>A run keeps the configuration it was started with (stop, done strings, memory limit), so a
+ * definition updated while it runs takes effect at the next start. The CPU and memory-limit
+ * bookkeeping fields belong to the stats sampler thread.
  */
 final class ProcessRun
 {
@@ -30,6 +36,9 @@ final class ProcessRun
 
     private final ManagedServer server;
     private final ProcessTree tree;
+    private final ServerDefinition definition;
+    private final DoneDetector doneDetector;
+    private final long memoryLimitBytes;
     private final StdinWriter stdin;
     private final long startNanos;
     private final CountDownLatch finished = new CountDownLatch(1);
@@ -38,11 +47,22 @@ final class ProcessRun
     private final Thread exitWatcher;
     private long lastCpuTicks;
     private long lastCpuNanos;
+    private int samplesOverMemoryLimit;
+    private volatile boolean outOfMemory;
 
-    ProcessRun(final ManagedServer server, final ProcessTree tree, final long startNanos, final String threadSuffix)
+    ProcessRun(
+        final ManagedServer server,
+        final ProcessTree tree,
+        final ServerDefinition definition,
+        final DoneDetector doneDetector,
+        final long startNanos,
+        final String threadSuffix)
     {
         this.server = server;
         this.tree = tree;
+        this.definition = definition;
+        this.doneDetector = doneDetector;
+        this.memoryLimitBytes = ManagedServer.memoryLimitBytes(definition);
         this.stdin = new StdinWriter(tree.process().getOutputStream());
         this.startNanos = startNanos;
         this.lastCpuNanos = startNanos;
@@ -68,6 +88,52 @@ final class ProcessRun
     StdinWriter stdin()
     {
         return stdin;
+    }
+
+    /**
+     * @return the configuration this run was started with.
+     */
+    ServerDefinition definition()
+    {
+        return definition;
+    }
+
+    DoneDetector doneDetector()
+    {
+        return doneDetector;
+    }
+
+    /**
+     * @return the memory limit of this run in bytes; 0 = unlimited.
+     */
+    long memoryLimitBytes()
+    {
+        return memoryLimitBytes;
+    }
+
+    /**
+     * Counts consecutive samples above the memory limit, on the stats sampler thread.
+     *
+     * @param rssBytes the tree's resident memory now.
+     * @return how many samples in a row, this one included, were above the limit; 0 when under it or unlimited.
+     */
+    int recordMemorySample(final long rssBytes)
+    {
+        samplesOverMemoryLimit = memoryLimitBytes > 0 && rssBytes > memoryLimitBytes ? samplesOverMemoryLimit + 1 : 0;
+        return samplesOverMemoryLimit;
+    }
+
+    /**
+     * Marks the run as killed for exceeding its memory limit, so its exit is reported with {@code Out of memory: true}.
+     */
+    void markOutOfMemory()
+    {
+        outOfMemory = true;
+    }
+
+    boolean outOfMemory()
+    {
+        return outOfMemory;
     }
 
     long startNanos()

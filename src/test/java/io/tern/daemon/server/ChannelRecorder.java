@@ -69,6 +69,32 @@ public final class ChannelRecorder
     }
 
     /**
+     * @return every record so far except {@code stats}, each as {@link Entry#describe()}, in publication order.
+     */
+    public List<String> timeline()
+    {
+        final List<String> timeline = new ArrayList<>();
+        for (final Entry entry : entries())
+        {
+            if (entry.type != RecordType.STATS)
+            {
+                timeline.add(entry.describe());
+            }
+        }
+        return timeline;
+    }
+
+    /**
+     * Waits until {@link #timeline()} holds {@code item}.
+     *
+     * @param item an {@link Entry#describe()} text.
+     */
+    public void awaitTimeline(final String item)
+    {
+        await("'" + item + "' in the timeline", recorder -> recorder.timeline().contains(item));
+    }
+
+    /**
      * @return the {@code stats} JSON payloads so far.
      */
     public List<String> stats()
@@ -173,6 +199,34 @@ public final class ChannelRecorder
         public String text()
         {
             return new String(payload, StandardCharsets.UTF_8);
+        }
+
+        /**
+         * @return the record as one readable line: {@code status running}, {@code console <line>},
+         * {@code daemon message <text>}, {@code install output <line>}, {@code event <name> [<arg>]} or
+         * {@code stats <json>}.
+         */
+        public String describe()
+        {
+            switch (type)
+            {
+                case RecordType.STATUS:
+                    return "status " + status().wireName();
+                case RecordType.CONSOLE_OUTPUT:
+                    return "console " + text();
+                case RecordType.DAEMON_MESSAGE:
+                    return "daemon message " + text();
+                case RecordType.INSTALL_OUTPUT:
+                    return "install output " + text();
+                case RecordType.STATS:
+                    return "stats " + text();
+                case RecordType.EVENT:
+                    final int nameLength = payload[0];
+                    return "event " + new String(payload, 1, nameLength, StandardCharsets.US_ASCII) + " [" +
+                        new String(payload, 1 + nameLength, payload.length - 1 - nameLength, StandardCharsets.UTF_8) + "]";
+                default:
+                    return "record " + type;
+            }
         }
 
         /**
