@@ -1,6 +1,7 @@
 package io.tern.daemon;
 
 import io.tern.daemon.api.AdminApi;
+import io.tern.daemon.config.ConfigWriter;
 import io.tern.daemon.config.DaemonConfig;
 import io.tern.daemon.config.ServerDefinition;
 import io.tern.daemon.server.ManagedServer;
@@ -12,16 +13,20 @@ import io.tern.transport.TransportOptions;
 import io.tern.transport.WebsocketServer;
 import org.agrona.concurrent.EpochNanoClock;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
@@ -30,6 +35,12 @@ import java.util.logging.Logger;
  * its process runtime, and the stats sampler, started in that order and stopped in reverse.
  * The boot second (the token {@code iat} rule) is taken from the clock before anything listens.
  * Tests build a daemon in-process with their own clock.
+ *
+ * <p>Servers are added, changed and removed at runtime through the admin API
+ * ({@link #createServer}, {@link #syncServer}, {@link #deleteServer}); those calls are serialized,
+ * and each writes the new {@code servers:} list back into the config file first (with
+ * {@link ConfigWriter}), so a restart keeps the change and a failed write changes nothing. In demo
+ * mode there is no file and changes live in memory only.
  */
 public final class Daemon implements AutoCloseable
 {
@@ -37,31 +48,38 @@ public final class Daemon implements AutoCloseable
     /** How long a graceful daemon stop waits for each server before killing it. */
     public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
 
+    /** How long a deletion waits for the engine to tell the server's sessions. */
+    private static final long ENGINE_WAIT_SECONDS = 5;
+
     private final DaemonConfig config;
+    private final EpochNanoClock clock;
     private final long bootEpochSeconds;
     private final Engine engine;
     private final ExecutorService controlWorkers;
+    private final RuntimeSettings settings;
     private final StatsSampler sampler;
+    /** Every server in creation order; guarded by itself for reads, changed only under {@link #changes}. */
     private final Map<String, ManagedServer> servers = new LinkedHashMap<>();
+    /** Serializes creation, sync and deletion, and with them the config write-back. */
+    private final Object changes = new Object();
+    /** Writes {@code servers:} back into the config file; {@code null} in demo mode. */
+    private final ConfigWriter configWriter;
     private final WebsocketServer transport;
     private boolean closed;
 
     private Daemon(final DaemonConfig config, final EpochNanoClock clock)
     {
         this.config = config;
+        this.clock = clock;
         this.bootEpochSeconds = Math.floorDiv(clock.nanoTime(), 1_000_000_000L);
         this.engine = new Engine(config.toEngineConfig(), clock, config.token(), bootEpochSeconds);
         this.controlWorkers = Executors.newCachedThreadPool(daemonThreads("tern-control"));
-        final RuntimeSettings settings = runtimeSettings(config);
+        this.settings = runtimeSettings(config);
         this.sampler = new StatsSampler(settings.statsInterval());
+        this.configWriter = config.isDemo() ? null : new ConfigWriter(config.source());
         for (final ServerDefinition definition : config.servers())
         {
-            final ServerChannel channel = engine.newChannel(definition.uuid());
-            final ManagedServer server = new ManagedServer(
-                definition, config.serverDirectory(definition.uuid()), settings, channel, controlWorkers, clock);
-            engine.registerServer(server, channel);
-            sampler.add(server);
-            servers.put(definition.uuid(), server);
+            register(definition);
         }
         final TransportOptions options = new TransportOptions();
         options.host = config.apiHost();
@@ -71,7 +89,7 @@ public final class Daemon implements AutoCloseable
         options.compression = config.compression();
         options.remote = config.remote();
         options.allowedOrigins = config.allowedOrigins();
-        options.fallback = new AdminApi(engine, config.token());
+        options.fallback = new AdminApi(this, config.token());
         this.transport = new WebsocketServer(engine, options);
     }
 
@@ -96,7 +114,7 @@ public final class Daemon implements AutoCloseable
             daemon.close();
             throw ex;
         }
-        LOG.info("listening on " + config.apiHost() + ":" + daemon.port() + " with " + daemon.servers.size()
+        LOG.info("listening on " + config.apiHost() + ":" + daemon.port() + " with " + daemon.servers().size()
             + " server(s), profile " + config.profile().source());
         return daemon;
     }
@@ -113,6 +131,204 @@ public final class Daemon implements AutoCloseable
             config.crashDetectionEnabled(),
             config.detectCleanExitAsCrash(),
             config.crashTimeoutMillis() / 1000);
+    }
+
+    /** Builds a server (creating its directory) and adds it. */
+    private ManagedServer register(final ServerDefinition definition)
+    {
+        final ServerChannel channel = engine.newChannel(definition.uuid());
+        final ManagedServer server = build(definition, channel);
+        add(server, channel);
+        return server;
+    }
+
+    /**
+     * @throws java.io.UncheckedIOException when the server directory cannot be created.
+     */
+    private ManagedServer build(final ServerDefinition definition, final ServerChannel channel)
+    {
+        return new ManagedServer(definition, config.serverDirectory(definition.uuid()), settings, channel, controlWorkers, clock);
+    }
+
+    /** Registers the server's websocket route, samples its stats and lists it. */
+    private void add(final ManagedServer server, final ServerChannel channel)
+    {
+        engine.registerServer(server, channel);
+        sampler.add(server);
+        synchronized (servers)
+        {
+            servers.put(server.uuid(), server);
+        }
+    }
+
+    /**
+     * Adds a server at runtime: its directory created, the config file rewritten, then its websocket
+     * route registered (at once) and its stats sampled. It starts {@code offline}.
+     * Blocking (file IO); any thread but the engine's.
+     *
+     * @param definition the server, validated.
+     * @return the new server.
+     * @throws IllegalStateException when a server with this uuid exists.
+     * @throws IOException           when the directory cannot be created or the config file cannot be
+     *                               written; the server was not added.
+     */
+    public ManagedServer createServer(final ServerDefinition definition) throws IOException
+    {
+        synchronized (changes)
+        {
+            if (server(definition.uuid()) != null)
+            {
+                throw new IllegalStateException("server " + definition.uuid() + " already exists");
+            }
+            final ServerChannel channel = engine.newChannel(definition.uuid());
+            final ManagedServer server;
+            try
+            {
+                server = build(definition, channel);
+            }
+            catch (final UncheckedIOException ex)
+            {
+                throw new IOException(ex.getMessage() + "; nothing was changed", ex);
+            }
+            final List<ServerDefinition> definitions = definitions();
+            definitions.add(definition);
+            writeBack(definitions);
+            add(server, channel);
+            LOG.info("server " + definition.uuid() + " created");
+            return server;
+        }
+    }
+
+    /**
+     * Applies a server's new configuration live (including suspension: a suspended running server is
+     * stopped with a 1 minute grace, then killed) after writing it to the config file. When the server
+     * is now suspended its sessions are closed with 4409 {@code server is suspended}; new connections
+     * already get 4409. Blocking; any thread but the engine's.
+     *
+     * @param definition the whole new configuration; its uuid names the server.
+     * @return false when there is no such server.
+     * @throws IOException when the config file cannot be written; nothing was changed.
+     */
+    public boolean syncServer(final ServerDefinition definition) throws IOException
+    {
+        synchronized (changes)
+        {
+            final ManagedServer server = server(definition.uuid());
+            if (server == null)
+            {
+                return false;
+            }
+            final List<ServerDefinition> definitions = definitions();
+            definitions.replaceAll(existing -> existing.uuid().equals(definition.uuid()) ? definition : existing);
+            writeBack(definitions);
+            server.updateDefinition(definition);
+            if (definition.suspended())
+            {
+                awaitEngine(engine.closeSessions(definition.uuid(), 4409, "server is suspended"));
+            }
+            LOG.info("server " + definition.uuid() + " configuration updated" + (definition.suspended() ? " (suspended)" : ""));
+            return true;
+        }
+    }
+
+    /**
+     * Deletes a server (PROTOCOL.md §7 with Part I.3 item 4): removed from the config file, its route
+     * gone at once (new upgrades get 404), each session sent {@code deleted} then Close 1001
+     * {@code server deleted}, its process tree killed without a restart, its directory removed.
+     * Blocking; any thread but the engine's.
+     *
+     * @param uuid the server.
+     * @return false when there is no such server.
+     * @throws IOException when the config file cannot be written (nothing was deleted), or the
+     *                     directory cannot be removed completely (everything else was done).
+     */
+    public boolean deleteServer(final String uuid) throws IOException
+    {
+        synchronized (changes)
+        {
+            final ManagedServer server = server(uuid);
+            if (server == null)
+            {
+                return false;
+            }
+            final List<ServerDefinition> definitions = definitions();
+            definitions.removeIf(existing -> existing.uuid().equals(uuid));
+            writeBack(definitions);
+            synchronized (servers)
+            {
+                servers.remove(uuid);
+            }
+            sampler.remove(server);
+            awaitEngine(engine.deleteServer(uuid));
+            if (!server.delete())
+            {
+                throw new IOException("server " + uuid + " was deleted, but a process of it did not exit after SIGKILL;"
+                    + " its directory " + server.directory() + " was kept");
+            }
+            LOG.info("server " + uuid + " deleted");
+            try
+            {
+                server.deleteDirectory();
+            }
+            catch (final IOException ex)
+            {
+                throw new IOException("server " + uuid + " was deleted, but its directory " + server.directory() +
+                    " could not be removed completely: " + ex.getMessage(), ex);
+            }
+            return true;
+        }
+    }
+
+    /**
+     * @return whole seconds since the daemon booted, by the daemon's clock.
+     */
+    public long uptimeSeconds()
+    {
+        return Math.floorDiv(clock.nanoTime(), 1_000_000_000L) - bootEpochSeconds;
+    }
+
+    /** The current definitions in order, as a list to change and write back. */
+    private List<ServerDefinition> definitions()
+    {
+        final List<ServerDefinition> definitions = new ArrayList<>();
+        for (final ManagedServer server : servers())
+        {
+            definitions.add(server.definition());
+        }
+        return definitions;
+    }
+
+    private void writeBack(final List<ServerDefinition> definitions) throws IOException
+    {
+        if (configWriter == null)
+        {
+            return;
+        }
+        try
+        {
+            configWriter.writeServers(definitions);
+        }
+        catch (final IOException ex)
+        {
+            throw new IOException("cannot write the servers to the config file " + configWriter.file() + " (" + ex.getMessage()
+                + "); nothing was changed", ex);
+        }
+    }
+
+    private static void awaitEngine(final Future<?> done)
+    {
+        try
+        {
+            done.get(ENGINE_WAIT_SECONDS, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        catch (final ExecutionException | TimeoutException ex)
+        {
+            LOG.warning("the websocket engine did not finish closing sessions: " + ex);
+        }
     }
 
     private static ThreadFactory daemonThreads(final String prefix)
@@ -156,15 +372,21 @@ public final class Daemon implements AutoCloseable
      */
     public ManagedServer server(final String uuid)
     {
-        return servers.get(uuid);
+        synchronized (servers)
+        {
+            return servers.get(uuid);
+        }
     }
 
     /**
-     * @return every server, in config order.
+     * @return every server, in config order then creation order; a snapshot.
      */
     public List<ManagedServer> servers()
     {
-        return Collections.unmodifiableList(new ArrayList<>(servers.values()));
+        synchronized (servers)
+        {
+            return List.copyOf(servers.values());
+        }
     }
 
     /**
@@ -191,7 +413,7 @@ public final class Daemon implements AutoCloseable
         {
             Thread.currentThread().interrupt();
         }
-        catch (final java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ex)
+        catch (final ExecutionException | TimeoutException ex)
         {
             LOG.warning("closing websockets on shutdown did not finish: " + ex);
         }
@@ -212,7 +434,7 @@ public final class Daemon implements AutoCloseable
         closed = true;
         closeSockets();
         final List<Thread> stops = new ArrayList<>();
-        for (final ManagedServer server : servers.values())
+        for (final ManagedServer server : servers())
         {
             final Thread stop = new Thread(() -> server.shutdown(SHUTDOWN_GRACE), "tern-shutdown-" + server.uuid());
             stop.start();

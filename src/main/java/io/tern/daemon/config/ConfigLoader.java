@@ -17,6 +17,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -173,7 +174,62 @@ public final class ConfigLoader
         }
     }
 
+    /**
+     * Validates one {@code servers:} entry given as already parsed values (a JSON object's): the
+     * body of the admin API's create and sync routes. Unlike the config file, a key that is not a
+     * field of an entry is refused, so a misspelt field is never silently ignored.
+     *
+     * @param source      named in errors (e.g. {@code the request body}).
+     * @param fields      the entry's keys and values (strings, numbers, booleans, lists and maps).
+     * @param defaultUuid the uuid when {@code fields} has none, or {@code null} when {@code uuid} is required.
+     * @return the validated definition, uuid in lower case.
+     * @throws ConfigException whose {@link ConfigException#detail()} names the field and what is wrong with it.
+     */
+    public static ServerDefinition parseServerEntry(final String source, final Map<?, ?> fields, final String defaultUuid)
+        throws ConfigException
+    {
+        final Map<Object, Object> values = new LinkedHashMap<>(fields);
+        if (defaultUuid != null)
+        {
+            values.putIfAbsent("uuid", defaultUuid);
+        }
+        final YamlSection entry = new YamlSection(source, "", values);
+        final ServerDefinition server = server(entry);
+        final List<String> unknown = new ArrayList<>();
+        entry.collectUnknownKeys(unknown);
+        if (!unknown.isEmpty())
+        {
+            throw new ConfigException(source, String.join(", ", unknown) + (unknown.size() == 1 ? " is not a field" : " are not fields")
+                + " of a server (the fields are uuid, invocation, environment, stop.type, stop.value, done, limits.memory,"
+                + " suspended, install.script, install.interpreter)");
+        }
+        return server;
+    }
+
     private static Map<?, ?> document(final String source, final String text) throws ConfigException
+    {
+        final Object document = load(source, text);
+        if (document == null)
+        {
+            return Map.of();
+        }
+        if (!(document instanceof Map))
+        {
+            throw new ConfigException(source, "the file must be a YAML mapping of keys such as token: and api:, not " +
+                YamlSection.describe(document));
+        }
+        return (Map<?, ?>)document;
+    }
+
+    /**
+     * Parses YAML (or JSON) text into plain values: maps in file order, lists, strings, numbers, booleans.
+     *
+     * @param source named in errors.
+     * @param text   the text.
+     * @return the document, or null when it is empty.
+     * @throws ConfigException when the text is not valid YAML or repeats a key.
+     */
+    static Object load(final String source, final String text) throws ConfigException
     {
         final LoadSettings settings = LoadSettings.builder()
             .setLabel(source)
@@ -193,16 +249,7 @@ public final class ConfigLoader
         {
             throw new ConfigException(source, "not valid YAML: " + firstLine(ex.getMessage()));
         }
-        if (document == null)
-        {
-            return Map.of();
-        }
-        if (!(document instanceof Map))
-        {
-            throw new ConfigException(source, "the file must be a YAML mapping of keys such as token: and api:, not " +
-                YamlSection.describe(document));
-        }
-        return (Map<?, ?>)document;
+        return document;
     }
 
     private static String where(final MarkedYamlEngineException ex)

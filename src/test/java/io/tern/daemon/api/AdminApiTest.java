@@ -190,7 +190,8 @@ class AdminApiTest
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"/api/system", "/api/servers/" + SERVER + "/power", "/api/servers//ws/deny", "/api/servers/a/b/ws/deny"})
+    @ValueSource(strings = {"/api/systems", "/api/servers/" + SERVER + "/stop", "/api/servers//ws/deny", "/api/servers/a/b/ws/deny",
+        "/api/servers/", "/api/servers/" + SERVER + "/power/", "/metrics/x", "/"})
     void unknownRouteAnswers404(final String path) throws Exception
     {
         final HttpResponse<String> response = post(path, "{}", KEY);
@@ -198,6 +199,98 @@ class AdminApiTest
         assertEquals(404, response.statusCode(), path);
         assertEquals(NOT_FOUND, response.body());
         assertCors(response);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"GET /api/system", "GET /metrics", "GET /api/servers", "POST /api/servers",
+        "POST /api/deauthorize-user", "GET /api/servers/" + SERVER, "DELETE /api/servers/" + SERVER,
+        "POST /api/servers/" + SERVER + "/power", "POST /api/servers/" + SERVER + "/commands",
+        "GET /api/servers/" + SERVER + "/logs", "POST /api/servers/" + SERVER + "/sync",
+        "POST /api/servers/" + SERVER + "/install", "POST /api/servers/" + SERVER + "/reinstall"})
+    void everyRouteNeedsTheNodeToken(final String route) throws Exception
+    {
+        final String[] parts = route.split(" ");
+        final HttpRequest.Builder request = request(parts[1]).method(parts[0], HttpRequest.BodyPublishers.ofString("{}"));
+
+        final HttpResponse<String> missing = send(request);
+        final HttpResponse<String> wrong = send(request(parts[1])
+            .header("Authorization", "Bearer " + KEY + "x")
+            .method(parts[0], HttpRequest.BodyPublishers.ofString("{}")));
+
+        assertEquals(401, missing.statusCode(), route);
+        assertEquals("{\"error\":\"The required authorization heads were not present in the request.\"}", missing.body());
+        assertEquals(403, wrong.statusCode(), route);
+        assertEquals("{\"error\":\"You are not authorized to access this endpoint.\"}", wrong.body());
+        assertTrue(daemon.server(SERVER) != null, "nothing was deleted");
+    }
+
+    @Test
+    void wrongMethodAnswers405WithEveryAllowedMethod() throws Exception
+    {
+        final HttpResponse<String> servers = send(request("/api/servers").header("Authorization", "Bearer " + KEY)
+            .PUT(HttpRequest.BodyPublishers.ofString("{}")));
+        final HttpResponse<String> server = send(request("/api/servers/" + SERVER).header("Authorization", "Bearer " + KEY)
+            .POST(HttpRequest.BodyPublishers.ofString("{}")));
+        final HttpResponse<String> websocket = send(request("/api/servers/" + SERVER + "/ws").header("Authorization", "Bearer " + KEY)
+            .POST(HttpRequest.BodyPublishers.ofString("{}")));
+
+        assertEquals(405, servers.statusCode());
+        assertEquals("GET, POST", servers.headers().firstValue("Allow").orElse(null));
+        assertEquals("{\"error\":\"Method PUT is not allowed on this route; use GET, POST.\"}", servers.body());
+        assertEquals(405, server.statusCode());
+        assertEquals("GET, DELETE", server.headers().firstValue("Allow").orElse(null));
+        assertEquals(405, websocket.statusCode());
+        assertEquals("GET", websocket.headers().firstValue("Allow").orElse(null));
+    }
+
+    @Test
+    void systemDescribesTheNode() throws Exception
+    {
+        final HttpResponse<String> response = send(request("/api/system").header("Authorization", "Bearer " + KEY).GET());
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
+        assertTrue(response.body().matches("\\{\"version\":\"[^\"]+\",\"kernel_version\":\"[^\"]*\",\"architecture\":\"[a-z0-9_]+\","
+            + "\"os\":\"linux\",\"cpu_count\":" + Runtime.getRuntime().availableProcessors() + ",\"memory_bytes\":[1-9][0-9]*,"
+            + "\"uptime_seconds\":[0-9]+}"), response.body());
+    }
+
+    @Test
+    void oversizedBodyAnswers413() throws Exception
+    {
+        final HttpResponse<String> response = post("/api/servers", "{\"invocation\":\"" + "x".repeat(300 * 1024) + "\"}", KEY);
+
+        assertEquals(413, response.statusCode());
+        assertEquals("{\"error\":\"The request body is larger than 262144 bytes.\"}", response.body());
+    }
+
+    @Test
+    void oversizedChunkedBodyAnswers413() throws Exception
+    {
+        final byte[] body = ("{\"invocation\":\"" + "x".repeat(300 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8);
+
+        final HttpResponse<String> response = send(request("/api/servers")
+            .header("Authorization", "Bearer " + KEY)
+            .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body))));
+
+        assertEquals(413, response.statusCode(), response.body());
+        assertEquals("{\"error\":\"The request body is larger than 262144 bytes.\"}", response.body());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\u00ff\u00fe", "{\"a\":1,\"a\":2}", "{\"a\":", "\"text\"", "null", ""})
+    void malformedBodiesAnswer400BeforeAnyRouteRuns(final String body) throws Exception
+    {
+        for (final String path : new String[]{"/api/servers", "/api/servers/" + SERVER + "/sync",
+            "/api/servers/" + SERVER + "/commands", "/api/deauthorize-user"})
+        {
+            final HttpResponse<String> response = send(request(path)
+                .header("Authorization", "Bearer " + KEY)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.getBytes(StandardCharsets.ISO_8859_1))));
+
+            assertEquals(400, response.statusCode(), path + " " + body);
+            assertTrue(response.body().startsWith("{\"error\":\"The request body "), response.body());
+        }
     }
 
     @Test
