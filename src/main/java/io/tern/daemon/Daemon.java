@@ -7,6 +7,14 @@ import io.tern.daemon.config.ServerDefinition;
 import io.tern.daemon.server.ManagedServer;
 import io.tern.daemon.server.RuntimeSettings;
 import io.tern.daemon.server.StatsSampler;
+import io.tern.daemon.lifecycle.StateStore;
+import io.tern.daemon.process.LeftoverProcesses;
+import io.tern.engine.server.PowerAction;
+import io.tern.engine.server.ServerState;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.io.UncheckedIOException;
+import java.util.HashMap;
 import io.tern.engine.Engine;
 import io.tern.engine.fanout.ServerChannel;
 import io.tern.transport.TransportOptions;
@@ -47,6 +55,8 @@ public final class Daemon implements AutoCloseable
     private static final Logger LOG = Logger.getLogger("tern.daemon");
     /** How long a graceful daemon stop waits for each server before killing it. */
     public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
+    /** How long the boot sweep waits for leftover processes of a previous run to die. */
+    private static final Duration LEFTOVER_KILL_WAIT = Duration.ofSeconds(10);
 
     /** How long a deletion waits for the engine to tell the server's sessions. */
     private static final long ENGINE_WAIT_SECONDS = 5;
@@ -65,6 +75,9 @@ public final class Daemon implements AutoCloseable
     /** Writes {@code servers:} back into the config file; {@code null} in demo mode. */
     private final ConfigWriter configWriter;
     private final WebsocketServer transport;
+    private final StateStore states;
+    private final Map<String, ServerState> savedStates;
+    private volatile boolean shuttingDown;
     private boolean closed;
 
     private Daemon(final DaemonConfig config, final EpochNanoClock clock)
@@ -77,6 +90,11 @@ public final class Daemon implements AutoCloseable
         this.settings = runtimeSettings(config);
         this.sampler = new StatsSampler(settings.statsInterval());
         this.configWriter = config.isDemo() ? null : new ConfigWriter(config.source());
+        this.states = new StateStore(stateFile(config));
+        this.savedStates = new HashMap<>(states.states());
+        final List<String> uuids = config.servers().stream().map(ServerDefinition::uuid).toList();
+        LeftoverProcesses.killAll(uuids, LEFTOVER_KILL_WAIT).forEach((uuid, killed) ->
+            LOG.warning("killed " + killed.size() + " leftover process(es) of server " + uuid + " from a previous run"));
         for (final ServerDefinition definition : config.servers())
         {
             register(definition);
@@ -116,7 +134,39 @@ public final class Daemon implements AutoCloseable
         }
         LOG.info("listening on " + config.apiHost() + ":" + daemon.port() + " with " + daemon.servers().size()
             + " server(s), profile " + config.profile().source());
+        daemon.restoreStates();
         return daemon;
+    }
+
+    /** The data directory's {@code states.json}; the directory is created when missing. */
+    private static Path stateFile(final DaemonConfig config)
+    {
+        try
+        {
+            Files.createDirectories(config.dataDirectory());
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot create system.data " + config.dataDirectory() + ": " + ex.getMessage(), ex);
+        }
+        return config.dataDirectory().resolve(StateStore.FILE_NAME);
+    }
+
+    /**
+     * PROTOCOL.md §6.4: servers that were {@code running} or {@code starting} when the daemon last
+     * stopped, gracefully or not, are started again.
+     */
+    private void restoreStates()
+    {
+        for (final ManagedServer server : servers())
+        {
+            final ServerState saved = savedStates.get(server.uuid());
+            if (saved != null && StateStore.shouldStartOnBoot(saved))
+            {
+                LOG.info("starting server " + server.uuid() + " again: it was " + saved.wireName() + " when the daemon stopped");
+                server.power(PowerAction.START, detail -> LOG.warning("server " + server.uuid() + " did not start again: " + detail));
+            }
+        }
     }
 
     private static RuntimeSettings runtimeSettings(final DaemonConfig config)
@@ -153,6 +203,13 @@ public final class Daemon implements AutoCloseable
     /** Registers the server's websocket route, samples its stats and lists it. */
     private void add(final ManagedServer server, final ServerChannel channel)
     {
+        server.onStateChange(state ->
+        {
+            if (!shuttingDown)
+            {
+                states.record(server.uuid(), state);
+            }
+        });
         engine.registerServer(server, channel);
         sampler.add(server);
         synchronized (servers)
@@ -258,6 +315,7 @@ public final class Daemon implements AutoCloseable
             {
                 servers.remove(uuid);
             }
+            states.remove(uuid);
             sampler.remove(server);
             awaitEngine(engine.deleteServer(uuid));
             if (!server.delete())
@@ -397,6 +455,19 @@ public final class Daemon implements AutoCloseable
         return config;
     }
 
+    /** Records the states as they are before shutdown stops the servers, so the next boot restores them. */
+    private void flushStates()
+    {
+        try
+        {
+            states.flush();
+        }
+        catch (final UncheckedIOException ex)
+        {
+            LOG.warning(ex.getMessage());
+        }
+    }
+
     /** Sends Close 1012 to every socket and gives the transport a moment to flush them. */
     private void closeSockets()
     {
@@ -432,11 +503,14 @@ public final class Daemon implements AutoCloseable
             return;
         }
         closed = true;
+        shuttingDown = true;
+        flushStates();
         closeSockets();
+        final boolean detach = config.detachOnShutdown();
         final List<Thread> stops = new ArrayList<>();
         for (final ManagedServer server : servers())
         {
-            final Thread stop = new Thread(() -> server.shutdown(SHUTDOWN_GRACE), "tern-shutdown-" + server.uuid());
+            final Thread stop = new Thread(() -> server.shutdown(SHUTDOWN_GRACE, detach), "tern-shutdown-" + server.uuid());
             stop.start();
             stops.add(stop);
         }
@@ -455,6 +529,7 @@ public final class Daemon implements AutoCloseable
         sampler.close();
         transport.close();
         engine.close();
+        states.close();
         controlWorkers.shutdownNow();
         try
         {

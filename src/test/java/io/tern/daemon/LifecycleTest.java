@@ -131,7 +131,79 @@ class LifecycleTest
         assertEquals(1012, close.closeCode());
         assertEquals("service restart", close.closeReason());
         assertTrue(daemon.waitFor(60, TimeUnit.SECONDS), "the daemon exits after SIGTERM");
-        assertTrue(ProcessHandle.of(gamePid).map(h -> !h.isAlive()).orElse(true), "the game server was stopped with the daemon");
+        assertTrue(ProcessHandle.of(gamePid).map(io.tern.daemon.process.LeftoverProcesses::isGone).orElse(true),
+            "the game server was stopped with the daemon");
+    }
+
+    private Path writeConfig(final String server, final int port) throws IOException
+    {
+        final Path config = directory.resolve("config.yml");
+        Files.writeString(config, "token: " + KEY + "\nallowed_origins: ['*']\napi: {host: 127.0.0.1, port: " + port + "}\n"
+            + "system: {data: " + directory.resolve("volumes") + "}\n"
+            + "servers:\n  - uuid: " + server + "\n    invocation: 'echo $$ > pid; echo ready; exec cat'\n    done: [ready]\n");
+        return config;
+    }
+
+    private RawWebSocketClient authenticated(final String server, final int port) throws IOException
+    {
+        final RawWebSocketClient client = new RawWebSocketClient("127.0.0.1", port, 10_000);
+        assertEquals(101, client.upgrade("/api/servers/" + server + "/ws", RawWebSocketClient.headers("Origin", "http://x")).status());
+        final String jwt = new TokenMinter(KEY.getBytes(StandardCharsets.UTF_8), "test")
+            .mint(server, UUID.randomUUID().toString(), List.of("*"), System.currentTimeMillis() / 1000 + 1, Duration.ofMinutes(10));
+        client.sendText("{\"event\":\"auth\",\"args\":[\"" + jwt + "\"]}");
+        assertEquals("{\"event\":\"auth success\"}", client.readText().trim());
+        return client;
+    }
+
+    private long gamePid(final String server) throws IOException
+    {
+        return Long.parseLong(Files.readString(directory.resolve("volumes").resolve(server).resolve("pid")).trim());
+    }
+
+    @Test
+    void daemonRestartStartsAgainTheServersThatWereRunningEvenAfterAHardKill() throws Exception
+    {
+        final String server = UUID.randomUUID().toString();
+        final int port = freePort();
+        final Path config = writeConfig(server, port);
+        startDaemon(config);
+        final RawWebSocketClient first = authenticated(server, port);
+        first.sendText("{\"event\":\"set state\",\"args\":[\"start\"]}");
+        readUntil(first, "\"running\"");
+        final long firstPid = gamePid(server);
+
+        daemon.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        assertTrue(ProcessHandle.of(firstPid).map(ProcessHandle::isAlive).orElse(false), "a hard kill leaves the game server behind");
+
+        startDaemon(config);
+        final RawWebSocketClient second = authenticated(server, port);
+        readUntil(second, "\"running\"");
+        assertTrue(ProcessHandle.of(firstPid).map(io.tern.daemon.process.LeftoverProcesses::isGone).orElse(true),
+            "the leftover copy was killed at boot");
+        assertTrue(gamePid(server) != firstPid, "a fresh process runs");
+
+        daemon.destroy();
+        assertTrue(daemon.waitFor(60, TimeUnit.SECONDS));
+        startDaemon(config);
+        final RawWebSocketClient third = authenticated(server, port);
+        readUntil(third, "\"running\"");
+    }
+
+    @Test
+    void aCrashedGameServerIsReportedAndRestarted() throws Exception
+    {
+        final String server = UUID.randomUUID().toString();
+        final int port = freePort();
+        startDaemon(writeConfig(server, port));
+        final RawWebSocketClient client = authenticated(server, port);
+        client.sendText("{\"event\":\"set state\",\"args\":[\"start\"]}");
+        readUntil(client, "\"running\"");
+        final long pid = gamePid(server);
+        new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
+        assertTrue(readUntil(client, "Detected server process in a crashed state!").contains("console output"));
+        assertTrue(readUntil(client, "Exit code: ").contains("137"));
+        readUntil(client, "\"starting\"");
+        readUntil(client, "\"running\"");
     }
 
     private static String readUntil(final RawWebSocketClient client, final String fragment) throws IOException

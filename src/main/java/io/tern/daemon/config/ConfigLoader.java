@@ -115,6 +115,7 @@ public final class ConfigLoader
         builder.detectCleanExitAsCrash = crashDetection.bool(
             "detect_clean_exit_as_crash", DaemonConfig.DEFAULT_DETECT_CLEAN_EXIT_AS_CRASH);
         builder.crashTimeoutMillis = wholeSeconds(crashDetection, "timeout", DaemonConfig.DEFAULT_CRASH_TIMEOUT_MILLIS);
+        builder.detachOnShutdown = system.bool("detach_on_shutdown", false);
 
         final YamlSection throttles = root.section("throttles");
         builder.throttleLines = (int)throttles.integer("lines", DaemonConfig.DEFAULT_THROTTLE_LINES, 1, Integer.MAX_VALUE);

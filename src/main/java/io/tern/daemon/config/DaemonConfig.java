@@ -65,6 +65,7 @@ public final class DaemonConfig
     private final boolean crashDetectionEnabled;
     private final boolean detectCleanExitAsCrash;
     private final long crashTimeoutMillis;
+    private final boolean detachOnShutdown;
     private final int throttleLines;
     private final long throttleIntervalMillis;
     private final boolean requireScope;
@@ -90,6 +91,7 @@ public final class DaemonConfig
         this.crashDetectionEnabled = builder.crashDetectionEnabled;
         this.detectCleanExitAsCrash = builder.detectCleanExitAsCrash;
         this.crashTimeoutMillis = builder.crashTimeoutMillis;
+        this.detachOnShutdown = builder.detachOnShutdown;
         this.throttleLines = builder.throttleLines;
         this.throttleIntervalMillis = builder.throttleIntervalMillis;
         this.requireScope = builder.requireScope;
@@ -284,6 +286,14 @@ public final class DaemonConfig
     }
 
     /**
+     * @return {@code system.detach_on_shutdown}: leave game server processes running when the daemon stops.
+     */
+    public boolean detachOnShutdown()
+    {
+        return detachOnShutdown;
+    }
+
+    /**
      * @return {@code throttles.lines}.
      */
     public int throttleLines()
@@ -418,6 +428,7 @@ public final class DaemonConfig
         boolean crashDetectionEnabled = DEFAULT_CRASH_DETECTION_ENABLED;
         boolean detectCleanExitAsCrash = DEFAULT_DETECT_CLEAN_EXIT_AS_CRASH;
         long crashTimeoutMillis = DEFAULT_CRASH_TIMEOUT_MILLIS;
+        boolean detachOnShutdown;
         int throttleLines = DEFAULT_THROTTLE_LINES;
         long throttleIntervalMillis = DEFAULT_THROTTLE_INTERVAL_MILLIS;
         boolean requireScope = DEFAULT_REQUIRE_SCOPE;
