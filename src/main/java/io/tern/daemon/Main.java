@@ -184,12 +184,15 @@ public final class Main
         out.println("  websocket  " + url);
         out.println("  token      " + jwt);
         out.println("             (HS256, all permissions, valid " + DEMO_TOKEN_TTL.toHours() + " h)");
+        out.println("  node token " + nodeToken + "   (admin API: Authorization: Bearer <node token>)");
         out.println();
         out.println("Try it from any browser page's developer console:");
         out.println("  const ws = new WebSocket('" + url + "');");
         out.println("  ws.onopen = () => ws.send(JSON.stringify({event: 'auth', args: ['" + jwt + "']}));");
         out.println("  ws.onmessage = (e) => console.log(e.data);");
         out.println("  // then: ws.send(JSON.stringify({event: 'send command', args: ['help']}))");
+        out.println();
+        out.println("Admin API, e.g.: curl -H 'Authorization: Bearer " + nodeToken + "' http://" + address + "/api/servers");
         out.println();
         out.println("Stop with Ctrl+C.");
         out.flush();
