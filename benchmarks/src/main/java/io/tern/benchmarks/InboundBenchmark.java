@@ -116,7 +116,7 @@ public class InboundBenchmark
         }
 
         @Override
-        public CommandResult sendCommand(final String command)
+        public CommandResult sendCommand(final byte[] utf8, final int offset, final int length)
         {
             return CommandResult.ACCEPTED;
         }

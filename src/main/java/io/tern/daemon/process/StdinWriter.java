@@ -1,33 +1,42 @@
 package io.tern.daemon.process;
 
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * Writes console commands to a process's stdin on its own thread, in submission order
- * (PROTOCOL.md §6.5). A process that stops reading its stdin fills the pipe and would block a
- * writer forever, so writes never happen on the caller's thread: {@link #offer(String)} only
- * queues, and the thread running {@link #run()} blocks instead.
- *
- * <p>Thread safety: any thread may offer and close; exactly one thread runs {@link #run()}. The
- * queue is bounded; a command offered to a full queue is refused.
+ * Writes console commands to a process's stdin on its own thread, in submission order, so a
+ * process that stops reading stdin never blocks a caller. Callers on any thread {@link #offer}
+ * command bytes, which are copied into a bounded ring buffer without allocating; the writer
+ * thread appends the newline framing already stored with each command and flushes per batch.
+ * A full buffer (a process that stopped reading) refuses further commands.
  */
-public final class StdinWriter implements Runnable
+public final class StdinWriter implements Runnable, MessageHandler
 {
-    /** Commands waiting for a process that does not read its stdin; beyond this, commands are refused. */
-    public static final int QUEUE_CAPACITY = 1024;
+    /** Bytes of commands waiting for the process; also bounds one command to an eighth of it. */
+    public static final int BUFFER_CAPACITY = 64 * 1024;
 
-    private static final byte[] CLOSE = new byte[0];
+    private static final int COMMAND = 1;
+    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final OutputStream stdin;
-    private final BlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    private final RingBuffer queue = new ManyToOneRingBuffer(
+        new UnsafeBuffer(new byte[BUFFER_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH]));
+    private final byte[] scratch = new byte[BUFFER_CAPACITY];
     private volatile boolean open = true;
+    private volatile boolean closing;
+    private volatile Thread writer;
 
     /**
-     * @param stdin the process's stdin; closed when the writer ends.
+     * @param stdin the process's stdin.
      */
     public StdinWriter(final OutputStream stdin)
     {
@@ -35,70 +44,95 @@ public final class StdinWriter implements Runnable
     }
 
     /**
-     * @return false once the writer was closed or a write failed (the process closed its stdin or exited).
+     * @return false once stdin was closed or a write to it failed.
      */
     public boolean isOpen()
     {
-        return open;
+        return open && !closing;
     }
 
     /**
-     * Queues {@code command + "\n"} for writing.
+     * Queues {@code utf8} plus a newline. Any thread; copies, never blocks, never allocates.
      *
-     * @param command the command, without its newline.
-     * @return false when the writer is closed or the queue is full.
+     * @param utf8   the command bytes.
+     * @param offset start of the command.
+     * @param length its length.
+     * @return false when stdin is closed, the command is too long, or the buffer is full.
      */
-    public boolean offer(final String command)
+    public boolean offer(final byte[] utf8, final int offset, final int length)
     {
-        if (!open)
+        if (!isOpen() || length + 1 > queue.maxMsgLength())
         {
             return false;
         }
-        final byte[] text = command.getBytes(StandardCharsets.UTF_8);
-        final byte[] line = new byte[text.length + 1];
-        System.arraycopy(text, 0, line, 0, text.length);
-        line[text.length] = '\n';
-        return queue.offer(line);
+        final int index = queue.tryClaim(COMMAND, length + 1);
+        if (index <= 0)
+        {
+            return false;
+        }
+        queue.buffer().putBytes(index, utf8, offset, length);
+        queue.buffer().putByte(index + length, (byte)'\n');
+        queue.commit(index);
+        final Thread thread = writer;
+        if (thread != null)
+        {
+            LockSupport.unpark(thread);
+        }
+        return true;
     }
 
     /**
-     * Stops accepting commands; the writer thread finishes the queued ones (the oldest are dropped if
-     * the queue is full), then closes stdin.
+     * {@link #offer(byte[], int, int)} for a {@code String}; allocates.
+     *
+     * @param command the command without its newline.
+     * @return whether it was queued.
+     */
+    public boolean offer(final String command)
+    {
+        final byte[] utf8 = command.getBytes(StandardCharsets.UTF_8);
+        return offer(utf8, 0, utf8.length);
+    }
+
+    /**
+     * Writes what is queued, then closes stdin. Any thread.
      */
     public void close()
     {
-        open = false;
-        while (!queue.offer(CLOSE))
+        closing = true;
+        final Thread thread = writer;
+        if (thread != null)
         {
-            queue.poll();
+            LockSupport.unpark(thread);
         }
     }
 
     /**
-     * Writes queued commands until closed or a write fails, then closes stdin.
+     * The writer loop: drains the buffer into stdin until {@link #close()} or a write error.
      */
+    @Override
     public void run()
     {
+        writer = Thread.currentThread();
         try
         {
             while (true)
             {
-                final byte[] line = queue.take();
-                if (line == CLOSE)
+                final int written = queue.read(this);
+                if (written > 0)
+                {
+                    stdin.flush();
+                    continue;
+                }
+                if (closing)
                 {
                     break;
                 }
-                stdin.write(line);
-                stdin.flush();
+                LockSupport.parkNanos(this, IDLE_PARK_NANOS);
             }
         }
-        catch (final IOException ex)
+        catch (final IOException | UncheckedWriteException ex)
         {
-            // Broken pipe: the process closed its stdin or exited; later commands are reported as not attached.
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
+            // The process closed its stdin or exited: commands are refused from now on.
         }
         finally
         {
@@ -109,8 +143,33 @@ public final class StdinWriter implements Runnable
             }
             catch (final IOException ignored)
             {
-                // Closing a dead pipe can fail; nothing is lost.
+                // Nothing more can be done with a broken pipe.
             }
+        }
+    }
+
+    @Override
+    public void onMessage(final int type, final org.agrona.MutableDirectBuffer buffer, final int index, final int length)
+    {
+        buffer.getBytes(index, scratch, 0, length);
+        try
+        {
+            stdin.write(scratch, 0, length);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedWriteException(ex);
+        }
+    }
+
+    /** Carries a write failure out of the ring buffer's handler. */
+    private static final class UncheckedWriteException extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+
+        UncheckedWriteException(final IOException cause)
+        {
+            super(cause.getMessage(), cause, false, false);
         }
     }
 }

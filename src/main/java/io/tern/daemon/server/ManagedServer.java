@@ -248,9 +248,9 @@ public final class ManagedServer implements ServerControl
      *
      * <p>Typing the stop command of a {@code command}-stopped server moves it to {@code stopping} first, so
      * its exit is not taken for a crash. A process that has not read its last {@link
-     * io.tern.daemon.process.StdinWriter#QUEUE_CAPACITY} commands is reported as not attached.
+     * io.tern.daemon.process.StdinWriter#BUFFER_CAPACITY} bytes of commands is reported as not attached.
      */
-    public CommandResult sendCommand(final String command)
+    public CommandResult sendCommand(final byte[] utf8, final int offset, final int length)
     {
         final ServerState current = state;
         if (current == ServerState.OFFLINE)
@@ -267,11 +267,11 @@ public final class ManagedServer implements ServerControl
             return CommandResult.NOT_ATTACHED;
         }
         final ServerDefinition started = active.definition();
-        if (started.stopType() == ServerDefinition.StopType.COMMAND && command.equals(started.stopValue()))
+        if (started.stopType() == ServerDefinition.StopType.COMMAND && active.isStopCommand(utf8, offset, length))
         {
             moveIfCurrent(active, null, ServerState.STOPPING);
         }
-        return active.stdin().offer(command) ? CommandResult.ACCEPTED : CommandResult.NOT_ATTACHED;
+        return active.stdin().offer(utf8, offset, length) ? CommandResult.ACCEPTED : CommandResult.NOT_ATTACHED;
     }
 
     /**

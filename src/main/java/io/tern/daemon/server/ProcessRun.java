@@ -40,6 +40,7 @@ final class ProcessRun
     private final DoneDetector doneDetector;
     private final long memoryLimitBytes;
     private final StdinWriter stdin;
+    private final byte[] stopCommand;
     private final long startNanos;
     private final CountDownLatch finished = new CountDownLatch(1);
     private final Thread reader;
@@ -64,6 +65,7 @@ final class ProcessRun
         this.doneDetector = doneDetector;
         this.memoryLimitBytes = ManagedServer.memoryLimitBytes(definition);
         this.stdin = new StdinWriter(tree.process().getOutputStream());
+        this.stopCommand = definition.stopValue().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         this.startNanos = startNanos;
         this.lastCpuNanos = startNanos;
         final ConsoleLineSplitter splitter = new ConsoleLineSplitter(
@@ -96,6 +98,14 @@ final class ProcessRun
     ServerDefinition definition()
     {
         return definition;
+    }
+
+    /**
+     * @return whether the command bytes equal this run's stop command, without allocating.
+     */
+    boolean isStopCommand(final byte[] utf8, final int offset, final int length)
+    {
+        return java.util.Arrays.equals(stopCommand, 0, stopCommand.length, utf8, offset, offset + length);
     }
 
     DoneDetector doneDetector()

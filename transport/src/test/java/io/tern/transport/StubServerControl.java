@@ -45,7 +45,7 @@ final class StubServerControl implements ServerControl
     }
 
     @Override
-    public CommandResult sendCommand(final String command)
+    public CommandResult sendCommand(final byte[] utf8, final int offset, final int length)
     {
         return CommandResult.IGNORED;
     }

@@ -37,8 +37,7 @@ import java.util.logging.Logger;
  * gate, the per-event limiter, the token check and dispatch (PROTOCOL.md §1.4, §2.3); on ticks it
  * runs the session timers (auth timeout, token expiring/expired, re-auth grace, pings, write
  * stalls). Nothing here blocks: commands and power actions are handed to the server's control.
- * Non-{@code auth} frames are handled without allocation, except {@code send command}, whose
- * text becomes a {@code String} for the process writer.
+ * Non-{@code auth} frames are handled without allocation.
  */
 public final class InboundHandler implements EventHandler<InboundEvent>
 {
@@ -401,8 +400,7 @@ public final class InboundHandler implements EventHandler<InboundEvent>
         {
             return;
         }
-        final String command = new String(decoder.argsBytes(), 0, decoder.argsLength(), StandardCharsets.UTF_8);
-        if (control.sendCommand(command) == ServerControl.CommandResult.NOT_ATTACHED)
+        if (control.sendCommand(decoder.argsBytes(), 0, decoder.argsLength()) == ServerControl.CommandResult.NOT_ATTACHED)
         {
             sendError(session, "cannot send command to process: not attached to instance", false, canSeeErrors(session));
         }

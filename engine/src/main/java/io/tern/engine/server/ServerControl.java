@@ -30,13 +30,28 @@ public interface ServerControl
     void readUsage(ResourceUsage into);
 
     /**
-     * Hands one console command to the process (PROTOCOL.md §6.5). The write itself happens off
-     * the calling thread, in submission order.
+     * Hands one console command to the process (PROTOCOL.md §6.5) without allocating: the bytes
+     * are copied before the call returns. The write itself happens off the calling thread, in
+     * submission order.
+     *
+     * @param utf8   the command without its trailing newline, UTF-8.
+     * @param offset start of the command.
+     * @param length its length.
+     * @return what happened to it.
+     */
+    CommandResult sendCommand(byte[] utf8, int offset, int length);
+
+    /**
+     * {@link #sendCommand(byte[], int, int)} for callers holding a {@code String} (admin API, tests).
      *
      * @param command the command without its trailing newline.
      * @return what happened to it.
      */
-    CommandResult sendCommand(String command);
+    default CommandResult sendCommand(final String command)
+    {
+        final byte[] utf8 = command.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return sendCommand(utf8, 0, utf8.length);
+    }
 
     /**
      * Starts a power action in the background (PROTOCOL.md §6.3). The power lock is tried
@@ -57,7 +72,7 @@ public interface ServerControl
      */
     void replayHistory(HistoryConsumer consumer);
 
-    /** The outcome of {@link #sendCommand(String)}. */
+    /** The outcome of {@link #sendCommand(byte[], int, int)}. */
     enum CommandResult
     {
         /** Queued for the process's stdin. */

@@ -56,9 +56,9 @@ public final class TestServerControl implements ServerControl
     }
 
     @Override
-    public CommandResult sendCommand(final String command)
+    public CommandResult sendCommand(final byte[] utf8, final int offset, final int length)
     {
-        commands.add(command);
+        commands.add(new String(utf8, offset, length, StandardCharsets.UTF_8));
         return nextCommandResult;
     }
 
