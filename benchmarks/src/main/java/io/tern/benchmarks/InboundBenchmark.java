@@ -33,7 +33,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * One inbound frame through the handler as the ring delivers it: global and per-event limiting,
  * decoding, the token check and dispatch (socket IO excluded). {@code send stats} replies with a
- * stats frame through the session's outbound queue into an in-memory sink.
+ * stats frame through the session's outbound queue into an in-memory sink; {@code send command}
+ * hands the command bytes to the server (a control that accepts and discards them).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -50,6 +51,7 @@ public class InboundBenchmark
     private InboundHandler handler;
     private Session session;
     private ByteBuffer[] sendStats;
+    private ByteBuffer[] sendCommand;
 
     @Setup
     public void setUp() throws TokenException
@@ -74,6 +76,8 @@ public class InboundBenchmark
         InboundEvent.fillOpen(slot, 0, session, verifier.verifyForServer(jwt, SERVER, clock.nanos));
         handler.onEvent(slot, 0, true);
         sendStats = new ByteBuffer[] {ByteBuffer.wrap("{\"event\":\"send stats\",\"args\":[null]}".getBytes(StandardCharsets.UTF_8))};
+        sendCommand = new ByteBuffer[] {ByteBuffer.wrap("{\"event\":\"send command\",\"args\":[\"say hello \\\"world\\\"\"]}"
+            .getBytes(StandardCharsets.UTF_8))};
     }
 
     @Benchmark
@@ -82,6 +86,15 @@ public class InboundBenchmark
         clock.nanos += 1_000_000_000L;
         sendStats[0].rewind();
         InboundHandler.fillText(slot, 0, session, sendStats);
+        handler.onEvent(slot, 0, true);
+    }
+
+    @Benchmark
+    public void sendCommand()
+    {
+        clock.nanos += 1_000_000_000L;
+        sendCommand[0].rewind();
+        InboundHandler.fillText(slot, 0, session, sendCommand);
         handler.onEvent(slot, 0, true);
     }
 
