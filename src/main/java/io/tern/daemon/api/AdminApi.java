@@ -1,5 +1,7 @@
 package io.tern.daemon.api;
 
+import io.tern.daemon.json.JsonWriter;
+
 import io.tern.daemon.Daemon;
 import io.tern.daemon.config.ConfigException;
 import io.tern.daemon.config.ConfigLoader;

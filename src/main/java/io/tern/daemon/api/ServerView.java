@@ -1,5 +1,7 @@
 package io.tern.daemon.api;
 
+import io.tern.daemon.json.JsonWriter;
+
 import io.tern.daemon.config.ConfigWriter;
 import io.tern.daemon.server.ManagedServer;
 import io.tern.engine.server.ResourceUsage;

@@ -1,5 +1,7 @@
 package io.tern.daemon.lifecycle;
 
+import io.tern.daemon.json.JsonWriter;
+
 import com.jsoniter.JsonIterator;
 import com.jsoniter.ValueType;
 import io.tern.engine.server.ServerState;
@@ -328,35 +330,14 @@ public final class StateStore implements AutoCloseable
                 json.append(',');
             }
             first = false;
-            appendString(json, entry.getKey());
+            JsonWriter.appendString(json, entry.getKey());
             json.append(':');
-            appendString(json, entry.getValue().wireName());
+            JsonWriter.appendString(json, entry.getValue().wireName());
         }
         json.append("}\n");
         return json.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private static void appendString(final StringBuilder json, final String text)
-    {
-        json.append('"');
-        for (int i = 0; i < text.length(); i++)
-        {
-            final char c = text.charAt(i);
-            if (c == '"' || c == '\\')
-            {
-                json.append('\\').append(c);
-            }
-            else if (c < 0x20)
-            {
-                json.append(String.format("\\u%04x", (int)c));
-            }
-            else
-            {
-                json.append(c);
-            }
-        }
-        json.append('"');
-    }
 
     private static ServerState stateNamed(final String name)
     {

@@ -1,5 +1,7 @@
 package io.tern.daemon.token;
 
+import io.tern.daemon.json.JsonWriter;
+
 import com.auth0.jwt.algorithms.Algorithm;
 
 import java.nio.charset.StandardCharsets;
@@ -79,27 +81,27 @@ public final class TokenMinter
         final String jti)
     {
         final StringBuilder header = new StringBuilder(64).append("{\"typ\":\"JWT\",\"alg\":\"HS256\",\"jti\":");
-        appendString(header, jti).append('}');
+        JsonWriter.appendString(header, jti).append('}');
         final StringBuilder payload = new StringBuilder(512).append("{\"iss\":");
-        appendString(payload, issuer).append(",\"aud\":[");
-        appendString(payload, issuer).append("],\"jti\":");
-        appendString(payload, jti)
+        JsonWriter.appendString(payload, issuer).append(",\"aud\":[");
+        JsonWriter.appendString(payload, issuer).append("],\"jti\":");
+        JsonWriter.appendString(payload, jti)
             .append(",\"iat\":").append(issuedAtSecond)
             .append(",\"nbf\":").append(issuedAtSecond - NOT_BEFORE_SECONDS)
             .append(",\"exp\":").append(issuedAtSecond + ttl.toSeconds())
             .append(",\"server_uuid\":");
-        appendString(payload, serverUuid).append(",\"permissions\":[");
+        JsonWriter.appendString(payload, serverUuid).append(",\"permissions\":[");
         for (int i = 0; i < permissions.size(); i++)
         {
             if (i > 0)
             {
                 payload.append(',');
             }
-            appendString(payload, permissions.get(i));
+            JsonWriter.appendString(payload, permissions.get(i));
         }
         payload.append("],\"user_uuid\":");
-        appendString(payload, userUuid).append(",\"unique_id\":");
-        appendString(payload, randomString(16)).append(",\"scope\":\"websocket\"}");
+        JsonWriter.appendString(payload, userUuid).append(",\"unique_id\":");
+        JsonWriter.appendString(payload, randomString(16)).append(",\"scope\":\"websocket\"}");
 
         final String encodedHeader = BASE64URL.encodeToString(header.toString().getBytes(StandardCharsets.UTF_8));
         final String encodedPayload = BASE64URL.encodeToString(payload.toString().getBytes(StandardCharsets.UTF_8));
@@ -108,28 +110,6 @@ public final class TokenMinter
         return encodedHeader + '.' + encodedPayload + '.' + BASE64URL.encodeToString(signature);
     }
 
-    /** Appends {@code value} as a JSON string literal. */
-    private static StringBuilder appendString(final StringBuilder json, final String value)
-    {
-        json.append('"');
-        for (int i = 0; i < value.length(); i++)
-        {
-            final char c = value.charAt(i);
-            if (c == '"' || c == '\\')
-            {
-                json.append('\\').append(c);
-            }
-            else if (c < 0x20)
-            {
-                json.append(String.format("\\u%04x", (int)c));
-            }
-            else
-            {
-                json.append(c);
-            }
-        }
-        return json.append('"');
-    }
 
     private String randomString(final int length)
     {

@@ -166,6 +166,7 @@ class StateStoreTest
         final UncheckedIOException ex = assertThrows(UncheckedIOException.class, store::flush);
 
         assertTrue(ex.getMessage().contains(notADirectory.toString()), ex.getMessage());
+        assertThrows(UncheckedIOException.class, store::close);
     }
 
     @Test
@@ -183,6 +184,6 @@ class StateStoreTest
     {
         final Map<String, ServerState> odd = Map.of("a\"b\\c\n", RUNNING);
 
-        assertEquals("{\"a\\\"b\\\\c\\u000a\":\"running\"}\n", new String(StateStore.toJson(odd), StandardCharsets.UTF_8));
+        assertEquals("{\"a\\\"b\\\\c\\n\":\"running\"}\n", new String(StateStore.toJson(odd), StandardCharsets.UTF_8));
     }
 }

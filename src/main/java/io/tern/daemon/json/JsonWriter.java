@@ -1,15 +1,15 @@
-package io.tern.daemon.api;
+package io.tern.daemon.json;
 
 import java.util.Collection;
 import java.util.Map;
 
 /**
- * Writes the admin API's response bodies: plain maps (in their iteration order), collections,
+ * Writes JSON text for the admin API's response bodies, the state file and minted tokens: plain maps (in their iteration order), collections,
  * strings, numbers, booleans and {@code null} as JSON, with every string escaped per RFC 8259, and
  * {@link Raw} fragments copied as they are (the {@code stats} object, already encoded by the engine
  * in struct order). Worker thread; allocates.
  */
-final class JsonWriter
+public final class JsonWriter
 {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
@@ -22,7 +22,7 @@ final class JsonWriter
      *
      * @param json the fragment.
      */
-    record Raw(String json)
+    public record Raw(String json)
     {
     }
 
@@ -31,7 +31,7 @@ final class JsonWriter
      * @return its JSON text.
      * @throws IllegalArgumentException for a value of another type.
      */
-    static String write(final Object value)
+    public static String write(final Object value)
     {
         final StringBuilder out = new StringBuilder(256);
         append(out, value);
@@ -42,7 +42,7 @@ final class JsonWriter
      * @param message an error text.
      * @return {@code {"error":"<message>"}}.
      */
-    static String error(final String message)
+    public static String error(final String message)
     {
         final StringBuilder out = new StringBuilder(message.length() + 16);
         out.append("{\"error\":");
@@ -106,7 +106,14 @@ final class JsonWriter
         }
     }
 
-    private static void appendString(final StringBuilder out, final String text)
+    /**
+     * Appends {@code text} as a JSON string literal.
+     *
+     * @param out  where to append.
+     * @param text the string.
+     * @return {@code out}.
+     */
+    public static StringBuilder appendString(final StringBuilder out, final String text)
     {
         out.append('"');
         for (int i = 0; i < text.length(); i++)
@@ -141,5 +148,6 @@ final class JsonWriter
             }
         }
         out.append('"');
+        return out;
     }
 }
