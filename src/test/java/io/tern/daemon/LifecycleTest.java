@@ -206,6 +206,37 @@ class LifecycleTest
         readUntil(client, "\"running\"");
     }
 
+    @Test
+    void tokenCommandPrintsATokenTheRunningDaemonAccepts() throws Exception
+    {
+        final String server = UUID.randomUUID().toString();
+        final int port = freePort();
+        final Path config = writeConfig(server, port);
+        startDaemon(config);
+        final long listeningSecond = System.currentTimeMillis() / 1000;
+        while (System.currentTimeMillis() / 1000 <= listeningSecond)
+        {
+            Thread.sleep(20);
+        }
+
+        final String java = ProcessHandle.current().info().command().orElse("java");
+        final Process token = new ProcessBuilder(java, "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+            "token", "--config", config.toString(), "--server", server, "--permissions", "websocket.connect,control.console")
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+        final String output = new String(token.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(token.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, token.exitValue());
+        final String[] lines = output.split("\n");
+        assertEquals(1, lines.length, output);
+
+        final RawWebSocketClient client = new RawWebSocketClient("127.0.0.1", port, 10_000);
+        assertEquals(101, client.upgrade("/api/servers/" + server + "/ws", RawWebSocketClient.headers("Origin", "http://x")).status());
+        client.sendText("{\"event\":\"auth\",\"args\":[\"" + lines[0].trim() + "\"]}");
+        assertEquals("{\"event\":\"auth success\"}", client.readText().trim());
+    }
+
     private static String readUntil(final RawWebSocketClient client, final String fragment) throws IOException
     {
         while (true)
