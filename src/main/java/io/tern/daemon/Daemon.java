@@ -1,6 +1,7 @@
 package io.tern.daemon;
 
 import io.tern.daemon.api.AdminApi;
+import io.tern.daemon.bench.SyntheticLineSource;
 import io.tern.daemon.config.ConfigWriter;
 import io.tern.daemon.config.DaemonConfig;
 import io.tern.daemon.config.ServerDefinition;
@@ -10,6 +11,7 @@ import io.tern.daemon.server.StatsSampler;
 import io.tern.daemon.lifecycle.StateStore;
 import io.tern.daemon.process.LeftoverProcesses;
 import io.tern.engine.server.PowerAction;
+import io.tern.engine.server.ServerHandle;
 import io.tern.engine.server.ServerState;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,6 +81,8 @@ public final class Daemon implements AutoCloseable
     private final Map<String, ServerState> savedStates;
     private volatile boolean shuttingDown;
     private boolean closed;
+    /** {@code bench.line_source_rate} > 0 only: the benchmark's synthetic console lines. */
+    private volatile SyntheticLineSource benchLines;
 
     private Daemon(final DaemonConfig config, final EpochNanoClock clock)
     {
@@ -135,6 +139,11 @@ public final class Daemon implements AutoCloseable
         LOG.info("listening on " + config.apiHost() + ":" + daemon.port() + " with " + daemon.servers().size()
             + " server(s), profile " + config.profile().source());
         daemon.restoreStates();
+        if (config.benchLineSourceRate() > 0)
+        {
+            daemon.benchLines = new SyntheticLineSource(config.benchLineSourceRate(),
+                () -> daemon.engine.servers().stream().map(ServerHandle::channel).toList(), clock).start();
+        }
         return daemon;
     }
 
@@ -504,6 +513,10 @@ public final class Daemon implements AutoCloseable
         }
         closed = true;
         shuttingDown = true;
+        if (benchLines != null)
+        {
+            benchLines.close();
+        }
         flushStates();
         closeSockets();
         final boolean detach = config.detachOnShutdown();

@@ -133,6 +133,9 @@ public final class ConfigLoader
         builder.maxConnectionsPerServer = (int)websocket.integer(
             "max_connections_per_server", DaemonConfig.DEFAULT_MAX_CONNECTIONS_PER_SERVER, 1, Integer.MAX_VALUE);
 
+        builder.benchLineSourceRate = (int)root.section("bench").integer(
+            "line_source_rate", DaemonConfig.DEFAULT_BENCH_LINE_SOURCE_RATE, 0, 1_000_000);
+
         builder.servers = servers(root);
 
         final DaemonConfig config = builder.build();

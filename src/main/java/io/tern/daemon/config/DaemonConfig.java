@@ -49,6 +49,8 @@ public final class DaemonConfig
     public static final long DEFAULT_REAUTH_GRACE_MILLIS = 60_000;
     /** {@code websocket.max_connections_per_server}: upgrades are refused with 400 at this many open sockets. */
     public static final int DEFAULT_MAX_CONNECTIONS_PER_SERVER = 30;
+    /** {@code bench.line_source_rate}: synthetic console lines/s per server, benchmark only; 0 = off. */
+    public static final int DEFAULT_BENCH_LINE_SOURCE_RATE = 0;
     /** The address demo mode listens on: loopback only. */
     public static final String DEMO_HOST = "127.0.0.1";
 
@@ -73,6 +75,7 @@ public final class DaemonConfig
     private final long authTimeoutMillis;
     private final long reauthGraceMillis;
     private final int maxConnectionsPerServer;
+    private final int benchLineSourceRate;
     private final List<ServerDefinition> servers;
     private final PerfProfile profile;
 
@@ -98,6 +101,7 @@ public final class DaemonConfig
         this.authTimeoutMillis = builder.authTimeoutMillis;
         this.reauthGraceMillis = builder.reauthGraceMillis;
         this.maxConnectionsPerServer = builder.maxConnectionsPerServer;
+        this.benchLineSourceRate = builder.benchLineSourceRate;
         this.servers = List.copyOf(builder.servers);
         this.profile = builder.profile;
         if (builder.compression != null)
@@ -350,6 +354,14 @@ public final class DaemonConfig
     }
 
     /**
+     * @return {@code bench.line_source_rate}: synthetic console lines/s per server (benchmark only); 0 = off.
+     */
+    public int benchLineSourceRate()
+    {
+        return benchLineSourceRate;
+    }
+
+    /**
      * @return the profile's {@code transport.io_threads}.
      */
     public int ioThreads()
@@ -436,6 +448,7 @@ public final class DaemonConfig
         long authTimeoutMillis = DEFAULT_AUTH_TIMEOUT_MILLIS;
         long reauthGraceMillis = DEFAULT_REAUTH_GRACE_MILLIS;
         int maxConnectionsPerServer = DEFAULT_MAX_CONNECTIONS_PER_SERVER;
+        int benchLineSourceRate = DEFAULT_BENCH_LINE_SOURCE_RATE;
         List<ServerDefinition> servers = List.of();
 
         Builder(final String token, final PerfProfile profile)
