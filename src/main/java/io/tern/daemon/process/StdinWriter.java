@@ -29,7 +29,7 @@ public final class StdinWriter implements Runnable, MessageHandler
 
     private final OutputStream stdin;
     private final RingBuffer queue = new ManyToOneRingBuffer(
-        new UnsafeBuffer(new byte[BUFFER_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH]));
+        new UnsafeBuffer(org.agrona.BufferUtil.allocateDirectAligned(BUFFER_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH, 64)));
     private final byte[] scratch = new byte[BUFFER_CAPACITY];
     private volatile boolean open = true;
     private volatile boolean closing;
