@@ -147,8 +147,12 @@ public final class InboundHandler implements EventHandler<InboundEvent>
                     onClosed(event.session);
                     break;
                 case InboundEvent.TICK:
-                    onTick(clock.nanoTime());
+                {
+                    final long now = clock.nanoTime();
+                    sessions.updateCoarseClock(now);
+                    onTick(now);
                     break;
+                }
                 case InboundEvent.TASK:
                     event.task.run();
                     break;
@@ -231,6 +235,7 @@ public final class InboundHandler implements EventHandler<InboundEvent>
             return;
         }
         final long now = clock.nanoTime();
+        sessions.updateCoarseClock(now);
         if (!allowedByGlobalLimiter(session, now) || length > MAX_MESSAGE)
         {
             return;

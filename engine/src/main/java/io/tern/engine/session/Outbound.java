@@ -2,7 +2,7 @@ package io.tern.engine.session;
 
 import io.tern.engine.protocol.Frame;
 import io.tern.engine.protocol.FrameKind;
-import org.agrona.concurrent.EpochNanoClock;
+import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -38,7 +38,7 @@ public final class Outbound
     private final AtomicLong missedLines = new AtomicLong();
     private final AtomicReference<Frame> pendingStats = new AtomicReference<>();
     private final FrameSink sink;
-    private final EpochNanoClock clock;
+    private final NanoClock clock;
     private final long budgetBytes;
     private final int droppableFrames;
     private final LongFunction<Frame> missedNotice;
@@ -55,7 +55,7 @@ public final class Outbound
 
     /**
      * @param sink         the transport's writer.
-     * @param clock        for write-progress timestamps.
+     * @param clock        for write-progress timestamps; a coarse (cached) clock is enough.
      * @param budgetBytes  queued bytes past which lines are dropped.
      * @param queueFrames  queue capacity in frames.
      * @param missedNotice builds the notice frame for a count of missed lines (reference held by the caller).
@@ -63,7 +63,7 @@ public final class Outbound
      */
     public Outbound(
         final FrameSink sink,
-        final EpochNanoClock clock,
+        final NanoClock clock,
         final long budgetBytes,
         final int queueFrames,
         final LongFunction<Frame> missedNotice,

@@ -5,6 +5,7 @@ import io.tern.engine.protocol.Events;
 import io.tern.engine.protocol.FrameEncoder;
 import io.tern.engine.protocol.FrameKind;
 import io.tern.engine.server.ServerHandle;
+import org.agrona.concurrent.CachedNanoClock;
 import org.agrona.concurrent.EpochNanoClock;
 
 import java.util.function.Consumer;
@@ -19,6 +20,12 @@ public final class Sessions
 {
     private final EngineConfig config;
     private final EpochNanoClock clock;
+    /**
+     * The time the outbound queues stamp write progress with: the engine clock as of the last
+     * handler event, so writes and completions never read the system clock (the write timeout
+     * is measured in seconds).
+     */
+    private final CachedNanoClock coarseClock = new CachedNanoClock();
     private final io.tern.engine.EngineCounters counters;
     private Session[] open = new Session[1024];
     private int size;
@@ -42,6 +49,7 @@ public final class Sessions
         this.config = config;
         this.clock = clock;
         this.counters = counters;
+        this.coarseClock.update(clock.nanoTime());
     }
 
     /**
@@ -57,7 +65,7 @@ public final class Sessions
         final Session session = new Session(id, server, sink);
         final Outbound outbound = new Outbound(
             sink,
-            clock,
+            coarseClock,
             config.outboundBudgetBytes,
             config.outboundQueueFrames,
             missed -> FrameEncoder.constant(Events.DAEMON_MESSAGE,
@@ -67,6 +75,16 @@ public final class Sessions
         session.attach(outbound, clock.nanoTime());
         sink.attach(session);
         return session;
+    }
+
+    /**
+     * Moves the coarse clock the outbound queues use. Handler thread, on every event it reads the clock for.
+     *
+     * @param nowNanos the engine clock's current time.
+     */
+    public void updateCoarseClock(final long nowNanos)
+    {
+        coarseClock.update(nowNanos);
     }
 
     /**

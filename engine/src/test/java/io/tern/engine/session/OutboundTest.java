@@ -25,7 +25,7 @@ class OutboundTest
 
     private Outbound outbound(final int budget, final int frames)
     {
-        final Outbound outbound = new Outbound(sink, clock, budget, frames,
+        final Outbound outbound = new Outbound(sink, clock::nanoTime, budget, frames,
             missed -> FrameEncoder.constant("daemon message", "missed " + missed, FrameKind.ESSENTIAL),
             () -> overflowed.set(true));
         final Session session = new Session(1, null, sink);
