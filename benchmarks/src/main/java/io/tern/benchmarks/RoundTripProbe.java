@@ -71,7 +71,6 @@ public final class RoundTripProbe
     {
         final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
         final TokenMinter minter = new TokenMinter(key.getBytes(StandardCharsets.UTF_8), "probe");
-        Thread.sleep(1100);
         final String jwt = minter.mint(server, UUID.randomUUID().toString(), List.of("*"), daemon.bootEpochSeconds() + 1, Duration.ofHours(1));
         final HttpClient http = HttpClient.newHttpClient();
         final URI uri = URI.create("ws://127.0.0.1:" + daemon.port() + "/api/servers/" + server + "/ws");
