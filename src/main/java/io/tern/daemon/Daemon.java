@@ -5,28 +5,27 @@ import io.tern.daemon.bench.SyntheticLineSource;
 import io.tern.daemon.config.ConfigWriter;
 import io.tern.daemon.config.DaemonConfig;
 import io.tern.daemon.config.ServerDefinition;
+import io.tern.daemon.lifecycle.StateStore;
+import io.tern.daemon.process.LeftoverProcesses;
 import io.tern.daemon.server.ManagedServer;
 import io.tern.daemon.server.RuntimeSettings;
 import io.tern.daemon.server.StatsSampler;
-import io.tern.daemon.lifecycle.StateStore;
-import io.tern.daemon.process.LeftoverProcesses;
+import io.tern.engine.Engine;
+import io.tern.engine.fanout.ServerChannel;
 import io.tern.engine.server.PowerAction;
 import io.tern.engine.server.ServerHandle;
 import io.tern.engine.server.ServerState;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.io.UncheckedIOException;
-import java.util.HashMap;
-import io.tern.engine.Engine;
-import io.tern.engine.fanout.ServerChannel;
 import io.tern.transport.TransportOptions;
 import io.tern.transport.WebsocketServer;
 import org.agrona.concurrent.EpochNanoClock;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +42,8 @@ import java.util.logging.Logger;
 /**
  * One running Tern node: the engine, the websocket/HTTP listener, every configured server with
  * its process runtime, and the stats sampler, started in that order and stopped in reverse.
+ * Server states are recorded in {@code <system.data>/states.json} on every change; at boot,
+ * leftover processes of a previous run are killed and the servers that were running start again.
  * The boot second (the token {@code iat} rule) is taken from the clock before anything listens.
  * Tests build a daemon in-process with their own clock.
  *
