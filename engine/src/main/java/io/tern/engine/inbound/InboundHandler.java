@@ -506,6 +506,11 @@ public final class InboundHandler implements EventHandler<InboundEvent>
     {
         if (session.isClosed())
         {
+            // A close waiting for the queue to drain (e.g. deletion) must not wait on a peer that stopped reading.
+            if (session.outbound().isStalled(now, writeTimeoutNanos))
+            {
+                session.sink().close(1013, "write timeout");
+            }
             return;
         }
         if (session.outbound().isStalled(now, writeTimeoutNanos))

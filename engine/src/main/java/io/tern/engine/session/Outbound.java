@@ -33,6 +33,7 @@ public final class Outbound
     private final AtomicBoolean draining = new AtomicBoolean();
     private final AtomicReferenceArray<Frame> inFlight = new AtomicReferenceArray<>(MAX_IN_FLIGHT);
     private final AtomicLong completed = new AtomicLong();
+    private final AtomicLong acknowledged = new AtomicLong();
     private volatile long submitted;
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicLong missedLines = new AtomicLong();
@@ -45,8 +46,6 @@ public final class Outbound
     private final Runnable onOverflow;
     private AtomicLong droppedCounter;
     private volatile long lastProgressNanos;
-    private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<Outbound> CLOSE_SENT =
-        java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(Outbound.class, "closeSent");
     private volatile int closeCode;
     private volatile String closeReason;
     private volatile int closeSent;
@@ -144,6 +143,7 @@ public final class Outbound
             droppedCounter.incrementAndGet();
         }
         frame.release();
+        drain();
         return false;
     }
 
@@ -155,30 +155,34 @@ public final class Outbound
      */
     public void onFrameWritten(final boolean success)
     {
-        final int slot = (int)(completed.getAndIncrement() & IN_FLIGHT_MASK);
-        final Frame done = inFlight.getAndSet(slot, null);
+        // The slot is emptied before the window advances, so the drainer never reuses a slot
+        // whose completion is still being processed.
+        final long sequence = acknowledged.getAndIncrement();
+        final Frame done = inFlight.getAndSet((int)(sequence & IN_FLIGHT_MASK), null);
         if (done != null)
         {
             queuedBytes.getAndAdd(-done.length());
             done.release();
         }
         lastProgressNanos = clock.nanoTime();
+        completed.incrementAndGet();
         if (!success)
         {
-            close();
+            closed = true;
         }
         drain();
-        closeIfDrained();
     }
 
     /**
-     * Hands queued frames to the transport, up to {@link #MAX_IN_FLIGHT} not yet written, so the
-     * transport can flush many frames per write. One drainer at a time; a completion that
-     * arrives inside {@link FrameSink#write} finds the drainer busy and leaves the work to it.
+     * The only place that takes frames out of the queue, hands them to the transport (up to
+     * {@link #MAX_IN_FLIGHT} unwritten, so the transport can flush many per write), sends the
+     * pending close, and releases what a closed session still holds. One drainer at a time (the
+     * {@code draining} flag); a producer or completion that finds it busy leaves the work to it,
+     * and the drainer looks again after letting go of the flag.
      */
     private void drain()
     {
-        while (!closed && draining.compareAndSet(false, true))
+        while (draining.compareAndSet(false, true))
         {
             try
             {
@@ -193,16 +197,55 @@ public final class Outbound
                     submitted++;
                     sink.write(next);
                 }
+                if (closed)
+                {
+                    releaseQueued();
+                }
+                else if (closeCode != 0 && closeSent == 0 && queue.peek() == null && submitted == completed.get())
+                {
+                    closeSent = 1;
+                    sink.close(closeCode, closeReason);
+                }
             }
             finally
             {
                 draining.set(false);
             }
-            final long inFlightNow = submitted - completed.get();
-            if (inFlightNow >= MAX_IN_FLIGHT || queue.isEmpty() && (inFlightNow > 0 || pendingStats.get() == null && missedLines.get() == 0))
+            if (!hasWork())
             {
                 return;
             }
+        }
+    }
+
+    /** Whether a drainer is needed now; checked after letting go of the flag, so no work is stranded. */
+    private boolean hasWork()
+    {
+        if (closed)
+        {
+            return queue.peek() != null || pendingStats.get() != null;
+        }
+        final long unwritten = submitted - completed.get();
+        if (queue.peek() != null)
+        {
+            return unwritten < MAX_IN_FLIGHT;
+        }
+        return unwritten == 0 && (pendingStats.get() != null || missedLines.get() > 0 || closeCode != 0 && closeSent == 0);
+    }
+
+    /** Drainer only: gives back what a closed session still queues (in-flight frames come back through completions). */
+    private void releaseQueued()
+    {
+        Frame frame;
+        while ((frame = queue.poll()) != null)
+        {
+            queuedBytes.getAndAdd(-frame.length());
+            frame.release();
+        }
+        final Frame stats = pendingStats.getAndSet(null);
+        if (stats != null)
+        {
+            stats.release();
         }
     }
 
@@ -242,15 +285,6 @@ public final class Outbound
         closeReason = reason;
         closeCode = code;
         drain();
-        closeIfDrained();
-    }
-
-    private void closeIfDrained()
-    {
-        if (closeCode != 0 && queue.isEmpty() && submitted == completed.get() && CLOSE_SENT.compareAndSet(this, 0, 1))
-        {
-            sink.close(closeCode, closeReason);
-        }
     }
 
     /**
@@ -259,16 +293,7 @@ public final class Outbound
     public void close()
     {
         closed = true;
-        Frame frame;
-        while ((frame = queue.poll()) != null)
-        {
-            frame.release();
-        }
-        final Frame stats = pendingStats.getAndSet(null);
-        if (stats != null)
-        {
-            stats.release();
-        }
+        drain();
     }
 
     /**
