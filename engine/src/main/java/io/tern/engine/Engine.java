@@ -24,6 +24,7 @@ import io.tern.engine.session.Session;
 import io.tern.engine.session.Sessions;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.EpochNanoClock;
+import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
 
 import java.nio.ByteBuffer;
 import java.util.Collection;
@@ -56,6 +57,7 @@ public final class Engine implements AutoCloseable
     private final AtomicInteger sessionIds = new AtomicInteger();
     private final AtomicLong inboundOverflows = new AtomicLong();
     private final EngineCounters counters = new EngineCounters();
+    private final ManyToOneConcurrentLinkedQueue<Session> lateCloses = new ManyToOneConcurrentLinkedQueue<>();
     private final Sessions sessions;
     private final Disruptor<InboundEvent> disruptor;
     private final RingBuffer<InboundEvent> ring;
@@ -80,7 +82,7 @@ public final class Engine implements AutoCloseable
         this.disruptor = new Disruptor<>(
             InboundEvent::new, config.ringSize, r -> daemonThread(r, "tern-inbound"), ProducerType.MULTI,
             waitStrategy(config.waitStrategy));
-        this.disruptor.handleEventsWith(new InboundHandler(config, clock, verifier, sessions, fanout, counters));
+        this.disruptor.handleEventsWith(new InboundHandler(config, clock, verifier, sessions, fanout, counters, lateCloses));
         this.ring = disruptor.getRingBuffer();
         this.fanoutRunner = new AgentRunner(FanoutAgent.idleStrategy(config.fanoutIdle), Throwable::printStackTrace, null, fanout);
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemonThread(r, "tern-tick"));
@@ -225,7 +227,10 @@ public final class Engine implements AutoCloseable
     public Session openSession(final ServerHandle server, final FrameSink sink, final VerifiedToken preAuth)
     {
         final Session session = sessions.create(sessionIds.incrementAndGet(), server, sink);
-        ring.publishEvent(InboundEvent::fillOpen, session, preAuth);
+        if (!ring.tryPublishEvent(InboundEvent::fillOpen, session, preAuth))
+        {
+            overloaded(session);
+        }
         return session;
     }
 
@@ -293,7 +298,11 @@ public final class Engine implements AutoCloseable
      */
     public void onClosed(final Session session)
     {
-        ring.publishEvent(InboundEvent::fillClosed, session);
+        if (!ring.tryPublishEvent(InboundEvent::fillClosed, session))
+        {
+            // Never park an IO thread: the handler picks the close up from the side queue.
+            lateCloses.offer(session);
+        }
     }
 
     /**

@@ -48,6 +48,53 @@ class EngineTest
     }
 
     @Test
+    void openAndCloseNeverParkAnIoThreadOnAFullRing() throws Exception
+    {
+        final EngineConfig config = new EngineConfig();
+        config.ringSize = 4;
+        final ManualClock clock = new ManualClock(1_800_000_000L);
+        try (Engine engine = new Engine(config, clock, TestTokens.KEY.getBytes(StandardCharsets.UTF_8), 0))
+        {
+            engine.registerServer(new TestServerControl("s"));
+            engine.start();
+            final ServerHandle server = engine.server("s");
+            final CountDownLatch release = new CountDownLatch(1);
+            final CountDownLatch blocked = new CountDownLatch(1);
+            engine.execute(() ->
+            {
+                blocked.countDown();
+                try
+                {
+                    release.await(10, TimeUnit.SECONDS);
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertTrue(blocked.await(5, TimeUnit.SECONDS));
+            final java.util.List<RecordingSink> sinks = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++)
+            {
+                assertTrue(server.tryReserveConnection());
+                final RecordingSink sink = new RecordingSink();
+                engine.onClosed(engine.openSession(server, sink, null));
+                sinks.add(sink);
+            }
+            assertTrue(sinks.stream().anyMatch(sink -> sink.closeCode == 1013), "an OPEN that found the ring full was refused");
+            release.countDown();
+            engine.tick();
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (server.connections() > 0 && System.nanoTime() < deadline)
+            {
+                Thread.sleep(5);
+                engine.tick();
+            }
+            assertEquals(0, server.connections(), "every connection slot came back, late closes included");
+        }
+    }
+
+    @Test
     void countersTrackFramesInAndOutAndRefusals() throws Exception
     {
         final io.tern.engine.testing.HandlerHarness harness = new io.tern.engine.testing.HandlerHarness();

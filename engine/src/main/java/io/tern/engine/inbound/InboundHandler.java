@@ -23,6 +23,7 @@ import io.tern.engine.session.Session;
 import io.tern.engine.session.Sessions;
 import org.agrona.AsciiSequenceView;
 import org.agrona.concurrent.EpochNanoClock;
+import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
@@ -68,6 +69,7 @@ public final class InboundHandler implements EventHandler<InboundEvent>
     private final Sessions sessions;
     private final FanoutAgent fanout;
     private final EngineCounters counters;
+    private final ManyToOneConcurrentLinkedQueue<Session> lateCloses;
     private final InboundDecoder decoder = new InboundDecoder();
     private final FramePool pool = new FramePool(1024);
     private final FrameEncoder encoder = new FrameEncoder(pool);
@@ -88,6 +90,7 @@ public final class InboundHandler implements EventHandler<InboundEvent>
      * @param verifier token checks.
      * @param sessions the shard's sessions.
      * @param fanout   the shard's fan-out agent (subscriptions, status frames).
+     * @param counters metrics.
      */
     public InboundHandler(
         final EngineConfig config,
@@ -97,6 +100,28 @@ public final class InboundHandler implements EventHandler<InboundEvent>
         final FanoutAgent fanout,
         final EngineCounters counters)
     {
+        this(config, clock, verifier, sessions, fanout, counters, new ManyToOneConcurrentLinkedQueue<>());
+    }
+
+    /**
+     * @param config     tunables.
+     * @param clock      the injected clock.
+     * @param verifier   token checks.
+     * @param sessions   the shard's sessions.
+     * @param fanout     the shard's fan-out agent.
+     * @param counters   metrics.
+     * @param lateCloses connection ends the IO threads could not publish into a full ring.
+     */
+    public InboundHandler(
+        final EngineConfig config,
+        final EpochNanoClock clock,
+        final TokenVerifier verifier,
+        final Sessions sessions,
+        final FanoutAgent fanout,
+        final EngineCounters counters,
+        final ManyToOneConcurrentLinkedQueue<Session> lateCloses)
+    {
+        this.lateCloses = lateCloses;
         this.counters = counters;
         this.config = config;
         this.clock = clock;
@@ -129,6 +154,11 @@ public final class InboundHandler implements EventHandler<InboundEvent>
     @Override
     public void onEvent(final InboundEvent event, final long sequence, final boolean endOfBatch)
     {
+        Session late;
+        while ((late = lateCloses.poll()) != null)
+        {
+            onClosed(late);
+        }
         try
         {
             switch (event.type)
