@@ -283,6 +283,8 @@ public final class FanoutAgent implements Agent, MessageHandler
         private final ServerHandle server;
         private final CopyBroadcastReceiver receiver;
         private Session[] subscribers = new Session[8];
+        /** Scratch for one delivery: the sessions a frame goes to, so its references are added in one step. */
+        private Session[] eligible = new Session[8];
         private int count;
 
         Subscription(final ServerHandle server)
@@ -304,6 +306,7 @@ public final class FanoutAgent implements Agent, MessageHandler
             if (count == subscribers.length)
             {
                 subscribers = Arrays.copyOf(subscribers, count * 2);
+                eligible = new Session[subscribers.length];
             }
             subscribers[count++] = session;
         }
@@ -323,6 +326,7 @@ public final class FanoutAgent implements Agent, MessageHandler
 
         int deliver(final Frame frame, final int requiredPermission)
         {
+            final Session[] targets = eligible;
             int delivered = 0;
             for (int i = 0; i < count; i++)
             {
@@ -330,10 +334,14 @@ public final class FanoutAgent implements Agent, MessageHandler
                 final int permissions = session.forwardPermissions();
                 if (permissions != 0 && (requiredPermission == 0 || (permissions & requiredPermission) != 0))
                 {
-                    frame.retain();
-                    session.outbound().offer(frame);
-                    delivered++;
+                    targets[delivered++] = session;
                 }
+            }
+            frame.retain(delivered);
+            for (int i = 0; i < delivered; i++)
+            {
+                targets[i].outbound().offer(frame);
+                targets[i] = null;
             }
             return delivered;
         }

@@ -77,6 +77,19 @@ public final class Frame
     }
 
     /**
+     * Adds {@code count} references at once; the fan-out calls it once per record.
+     *
+     * @param count references to add.
+     */
+    public void retain(final int count)
+    {
+        if (pool != null && count > 0)
+        {
+            REFS.getAndAdd(this, count);
+        }
+    }
+
+    /**
      * Drops a reference; the last one returns the frame to its pool. Any thread.
      */
     public void release()
