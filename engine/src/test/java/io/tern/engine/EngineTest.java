@@ -58,21 +58,7 @@ class EngineTest
             engine.registerServer(new TestServerControl("s"));
             engine.start();
             final ServerHandle server = engine.server("s");
-            final CountDownLatch release = new CountDownLatch(1);
-            final CountDownLatch blocked = new CountDownLatch(1);
-            engine.execute(() ->
-            {
-                blocked.countDown();
-                try
-                {
-                    release.await(10, TimeUnit.SECONDS);
-                }
-                catch (final InterruptedException ex)
-                {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            assertTrue(blocked.await(5, TimeUnit.SECONDS));
+            final CountDownLatch release = blockHandler(engine);
             final java.util.List<RecordingSink> sinks = new java.util.ArrayList<>();
             for (int i = 0; i < 8; i++)
             {
@@ -125,21 +111,7 @@ class EngineTest
             final RecordingSink sink = new RecordingSink();
             final Session session = engine.openSession(server, sink, null);
             sink.session = session;
-            final CountDownLatch release = new CountDownLatch(1);
-            final CountDownLatch blocked = new CountDownLatch(1);
-            engine.execute(() ->
-            {
-                blocked.countDown();
-                try
-                {
-                    release.await(10, TimeUnit.SECONDS);
-                }
-                catch (final InterruptedException ex)
-                {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            assertTrue(blocked.await(5, TimeUnit.SECONDS));
+            final CountDownLatch release = blockHandler(engine);
             for (int i = 0; i < 10; i++)
             {
                 engine.onText(session, new ByteBuffer[] {ByteBuffer.wrap("x".getBytes(StandardCharsets.UTF_8))});
@@ -149,5 +121,28 @@ class EngineTest
             assertEquals("server overloaded", sink.closeReason);
             assertTrue(engine.inboundOverflows() > 0);
         }
+    }
+
+    /**
+     * Parks the handler thread on a task until the returned latch is released, so the ring fills.
+     */
+    private static CountDownLatch blockHandler(final Engine engine) throws InterruptedException
+    {
+        final CountDownLatch release = new CountDownLatch(1);
+        final CountDownLatch blocked = new CountDownLatch(1);
+        engine.execute(() ->
+        {
+            blocked.countDown();
+            try
+            {
+                release.await(10, TimeUnit.SECONDS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertTrue(blocked.await(5, TimeUnit.SECONDS));
+        return release;
     }
 }
