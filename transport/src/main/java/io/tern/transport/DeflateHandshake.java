@@ -55,9 +55,13 @@ final class DeflateHandshake implements ExtensionHandshake
         return false;
     }
 
+    /**
+     * Never called: Undertow builds the function for its own {@code WebSocketChannel}, and Tern
+     * frames the upgraded socket itself ({@link Connection}, {@link FrameReader}).
+     */
     @Override
     public ExtensionFunction create()
     {
-        return new DeflateFunction();
+        throw new UnsupportedOperationException("permessage-deflate is applied by Tern's own framing");
     }
 }

@@ -7,8 +7,7 @@ import io.tern.engine.session.Session;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.HttpUpgradeListener;
 import io.undertow.server.ServerConnection;
-import io.undertow.websockets.core.WebSocketChannel;
-import io.undertow.websockets.core.protocol.Handshake;
+import io.undertow.util.Headers;
 import org.xnio.IoUtils;
 import org.xnio.StreamConnection;
 
@@ -27,31 +26,20 @@ final class PendingUpgrade implements HttpUpgradeListener, ServerConnection.Clos
     private final AtomicBoolean settled = new AtomicBoolean();
     private final Engine engine;
     private final ServerHandle server;
-    private final Handshake handshake;
-    private final Set<WebSocketChannel> peerConnections;
-    private final int bufferSize;
+    private final Set<Connection> openConnections;
     private VerifiedToken token;
     private UpgradeExchange facade;
 
     /**
      * @param engine          the engine.
      * @param server          the server whose slot is reserved.
-     * @param handshake       the handshake answering this request.
-     * @param peerConnections the open websockets.
-     * @param bufferSize      the pooled buffer size.
+     * @param openConnections the open websockets.
      */
-    PendingUpgrade(
-        final Engine engine,
-        final ServerHandle server,
-        final Handshake handshake,
-        final Set<WebSocketChannel> peerConnections,
-        final int bufferSize)
+    PendingUpgrade(final Engine engine, final ServerHandle server, final Set<Connection> openConnections)
     {
         this.engine = engine;
         this.server = server;
-        this.handshake = handshake;
-        this.peerConnections = peerConnections;
-        this.bufferSize = bufferSize;
+        this.openConnections = openConnections;
     }
 
     /**
@@ -77,9 +65,8 @@ final class PendingUpgrade implements HttpUpgradeListener, ServerConnection.Clos
         final Connection connection;
         try
         {
-            final WebSocketChannel channel = handshake.createChannel(facade, streamConnection, facade.getBufferPool());
-            peerConnections.add(channel);
-            connection = new Connection(engine, channel, bufferSize);
+            final boolean deflate = exchange.getResponseHeaders().contains(Headers.SEC_WEB_SOCKET_EXTENSIONS);
+            connection = new Connection(engine, streamConnection, deflate, openConnections);
         }
         catch (final RuntimeException ex)
         {

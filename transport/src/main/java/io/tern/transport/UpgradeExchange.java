@@ -2,7 +2,6 @@ package io.tern.transport;
 
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
-import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.spi.AsyncWebSocketHttpServerExchange;
 
 import java.util.Set;
@@ -19,12 +18,12 @@ import java.util.Set;
 final class UpgradeExchange extends AsyncWebSocketHttpServerExchange
 {
     /**
-     * @param exchange        the upgrade request.
-     * @param peerConnections where Undertow tracks open websockets.
+     * @param exchange the upgrade request.
      */
-    UpgradeExchange(final HttpServerExchange exchange, final Set<WebSocketChannel> peerConnections)
+    UpgradeExchange(final HttpServerExchange exchange)
     {
-        super(exchange, peerConnections);
+        // Undertow's channel set is only used by its own WebSocketChannel, which Tern does not create.
+        super(exchange, Set.of());
     }
 
     @Override

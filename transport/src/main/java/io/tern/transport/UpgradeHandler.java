@@ -10,7 +10,6 @@ import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.StatusCodes;
-import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.core.protocol.Handshake;
 import io.undertow.websockets.core.protocol.version13.Hybi13Handshake;
 
@@ -20,7 +19,8 @@ import java.util.Set;
 
 /**
  * {@code GET /api/servers/{uuid}/ws}: the pre-upgrade checks of PROTOCOL.md §1.2 (Pelican order),
- * the token presented at the upgrade (Part I.2), then Undertow's RFC 6455 handshake.
+ * the token presented at the upgrade (Part I.2), then Undertow's RFC 6455 handshake; the
+ * upgraded socket is framed by {@link Connection} and {@link FrameReader}.
  *
  * <p>Order: unknown uuid → 404; connection cap → 400 (the slot is reserved here, atomically);
  * {@code Connection}/{@code Upgrade}/{@code Sec-WebSocket-Version} → 400; Origin → 403;
@@ -41,27 +41,19 @@ final class UpgradeHandler
     private final Engine engine;
     private final OriginPolicy origins;
     private final Handshake handshake;
-    private final Set<WebSocketChannel> peerConnections;
-    private final int bufferSize;
+    private final Set<Connection> openConnections;
 
     /**
      * @param engine          the engine that owns the servers and sessions.
      * @param origins         the Origin policy.
      * @param compression     whether permessage-deflate is offered.
-     * @param peerConnections where open websockets are tracked.
-     * @param bufferSize      the pooled buffer size.
+     * @param openConnections where open websockets are tracked.
      */
-    UpgradeHandler(
-        final Engine engine,
-        final OriginPolicy origins,
-        final boolean compression,
-        final Set<WebSocketChannel> peerConnections,
-        final int bufferSize)
+    UpgradeHandler(final Engine engine, final OriginPolicy origins, final boolean compression, final Set<Connection> openConnections)
     {
         this.engine = engine;
         this.origins = origins;
-        this.peerConnections = peerConnections;
-        this.bufferSize = bufferSize;
+        this.openConnections = openConnections;
         if (compression)
         {
             this.handshake = new Hybi13Handshake(Set.of(), true);
@@ -95,7 +87,7 @@ final class UpgradeHandler
             ErrorResponses.json(exchange, StatusCodes.BAD_REQUEST, ErrorResponses.TOO_MANY_CONNECTIONS);
             return;
         }
-        final PendingUpgrade pending = new PendingUpgrade(engine, server, handshake, peerConnections, bufferSize);
+        final PendingUpgrade pending = new PendingUpgrade(engine, server, openConnections);
         try
         {
             if (check(exchange, uuid, pending))
@@ -160,7 +152,7 @@ final class UpgradeHandler
                 return false;
             }
         }
-        final UpgradeExchange facade = new UpgradeExchange(exchange, peerConnections);
+        final UpgradeExchange facade = new UpgradeExchange(exchange);
         if (!handshake.matches(facade))
         {
             pending.cancel();

@@ -2,8 +2,6 @@ package io.tern.transport;
 
 import io.tern.engine.Engine;
 import io.undertow.Undertow;
-import io.undertow.websockets.core.WebSocketChannel;
-import org.xnio.IoUtils;
 import org.xnio.Options;
 
 import java.net.InetSocketAddress;
@@ -23,7 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class WebsocketServer implements AutoCloseable
 {
     private final TransportOptions options;
-    private final Set<WebSocketChannel> connections = ConcurrentHashMap.newKeySet();
+    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final Undertow undertow;
     private int port = -1;
     private boolean closed;
@@ -43,7 +41,7 @@ public final class WebsocketServer implements AutoCloseable
         }
         this.options = options;
         final OriginPolicy origins = new OriginPolicy(options.remote, options.allowedOrigins, options.allowCorsPrivateNetwork);
-        final UpgradeHandler upgrades = new UpgradeHandler(engine, origins, options.compression, connections, options.bufferSize);
+        final UpgradeHandler upgrades = new UpgradeHandler(engine, origins, options.compression, connections);
         final Router router = new Router(origins, upgrades, options.fallback != null ? options.fallback : new NotFoundHandler());
         final Undertow.Builder builder = Undertow.builder()
             .setBufferSize(options.bufferSize)
@@ -119,9 +117,9 @@ public final class WebsocketServer implements AutoCloseable
             return;
         }
         closed = true;
-        for (final WebSocketChannel channel : connections)
+        for (final Connection connection : connections)
         {
-            IoUtils.safeClose(channel);
+            connection.closeSocket();
         }
         undertow.stop();
     }

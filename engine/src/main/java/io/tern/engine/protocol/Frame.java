@@ -1,6 +1,7 @@
 package io.tern.engine.protocol;
 
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.zip.Deflater;
 
 /**
  * One encoded outbound text frame: the JSON bytes of {@code {"event":…,"args":[…]}\n}.
@@ -11,12 +12,22 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 public final class Frame
 {
     private static final AtomicIntegerFieldUpdater<Frame> REFS = AtomicIntegerFieldUpdater.newUpdater(Frame.class, "refs");
+    private static final AtomicIntegerFieldUpdater<Frame> DEFLATE_STATE =
+        AtomicIntegerFieldUpdater.newUpdater(Frame.class, "deflateState");
+    private static final int NOT_DEFLATED = 0;
+    private static final int DEFLATING = 1;
+    private static final int DEFLATED = 2;
+    /** The sync-flush trailer that permessage-deflate removes from every message (RFC 7692 §7.2.1). */
+    private static final int TAIL_LENGTH = 4;
 
     private final FramePool pool;
     int kind;
     byte[] bytes;
     int length;
     private volatile int refs;
+    private byte[] deflated;
+    private int deflatedLength;
+    private volatile int deflateState;
 
     Frame(final FramePool pool, final int initialCapacity)
     {
@@ -111,6 +122,70 @@ public final class Frame
     void resetRefs(final int count)
     {
         REFS.set(this, count);
+        deflateState = NOT_DEFLATED;
+    }
+
+    /**
+     * Compresses the frame for permessage-deflate without context takeover, once: every
+     * compressed session writes the same bytes, so the first writer that needs them computes them
+     * (with its own {@code deflater}) and the others reuse them. A writer that finds another one
+     * computing waits the few microseconds it takes. Any thread, while holding a reference.
+     *
+     * @param deflater a raw (nowrap) deflater owned by the calling thread; reset before and after.
+     * @return the length of {@link #deflatedBytes()}.
+     */
+    public int deflate(final Deflater deflater)
+    {
+        int state = deflateState;
+        if (state == NOT_DEFLATED && DEFLATE_STATE.compareAndSet(this, NOT_DEFLATED, DEFLATING))
+        {
+            deflatedLength = deflateInto(deflater);
+            deflateState = DEFLATED;
+            return deflatedLength;
+        }
+        while ((state = deflateState) != DEFLATED)
+        {
+            Thread.onSpinWait();
+        }
+        return deflatedLength;
+    }
+
+    /**
+     * @return the compressed payload computed by {@link #deflate(Deflater)}; bytes
+     * {@code [0, deflate(...))} are valid once it returned. Never modify it.
+     */
+    public byte[] deflatedBytes()
+    {
+        return deflated;
+    }
+
+    private int deflateInto(final Deflater deflater)
+    {
+        byte[] out = deflated;
+        if (out == null || out.length < length / 2 + 64)
+        {
+            out = new byte[Math.max(64, length + 64)];
+        }
+        deflater.reset();
+        deflater.setInput(bytes, 0, length);
+        int produced = 0;
+        while (true)
+        {
+            produced += deflater.deflate(out, produced, out.length - produced, Deflater.SYNC_FLUSH);
+            if (produced < out.length)
+            {
+                break;
+            }
+            out = java.util.Arrays.copyOf(out, out.length * 2);
+        }
+        deflater.reset();
+        deflated = out;
+        if (produced >= TAIL_LENGTH && out[produced - 4] == 0 && out[produced - 3] == 0
+            && out[produced - 2] == (byte)0xFF && out[produced - 1] == (byte)0xFF)
+        {
+            produced -= TAIL_LENGTH;
+        }
+        return produced;
     }
 
     /**

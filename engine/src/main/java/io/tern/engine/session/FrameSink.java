@@ -22,13 +22,22 @@ public interface FrameSink
     }
 
     /**
-     * Starts writing one text frame. When the write completes or fails, the transport calls
+     * Starts writing one text frame (queues it until {@link #flush()}). When the write completes or fails, the transport calls
      * {@link Session#onFrameWritten(boolean)} exactly once, from any thread. The frame's bytes
      * stay valid until then.
      *
      * @param frame the frame to write.
      */
     void write(Frame frame);
+
+    /**
+     * Puts the frames handed to {@link #write(Frame)} since the last flush on the wire, as few
+     * writes as possible; the engine calls it after each batch of writes. A transport that writes
+     * in {@link #write(Frame)} itself need not implement it.
+     */
+    default void flush()
+    {
+    }
 
     /**
      * Sends a websocket Ping; the peer's Pong must reach {@link io.tern.engine.Engine#onPong(Session)}.

@@ -186,6 +186,7 @@ public final class Outbound
         {
             try
             {
+                boolean wrote = false;
                 while (!closed && submitted - completed.get() < MAX_IN_FLIGHT)
                 {
                     final Frame next = nextFrame();
@@ -196,6 +197,11 @@ public final class Outbound
                     inFlight.set((int)(submitted & IN_FLIGHT_MASK), next);
                     submitted++;
                     sink.write(next);
+                    wrote = true;
+                }
+                if (wrote)
+                {
+                    sink.flush();
                 }
                 if (closed)
                 {

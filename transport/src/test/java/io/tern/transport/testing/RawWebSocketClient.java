@@ -330,6 +330,59 @@ public final class RawWebSocketClient implements AutoCloseable
     }
 
     /**
+     * Writes bytes as they are, {@code chunk} bytes per write with a flush (and a millisecond's
+     * pause) in between, so the server is likely to read a frame in pieces.
+     *
+     * @param bytes the bytes, e.g. a hand-built frame.
+     * @param chunk bytes per write.
+     * @throws IOException on a socket error.
+     * @throws InterruptedException when interrupted between writes.
+     */
+    public void sendRaw(final byte[] bytes, final int chunk) throws IOException, InterruptedException
+    {
+        for (int i = 0; i < bytes.length; i += chunk)
+        {
+            out.write(bytes, i, Math.min(chunk, bytes.length - i));
+            out.flush();
+            if (i + chunk < bytes.length)
+            {
+                Thread.sleep(1);
+            }
+        }
+    }
+
+    /**
+     * Builds a masked client frame.
+     *
+     * @param fin     the FIN bit.
+     * @param opcode  the opcode.
+     * @param payload the payload before masking.
+     * @return the frame's bytes.
+     */
+    public static byte[] maskedFrame(final boolean fin, final int opcode, final byte[] payload)
+    {
+        final ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
+        frame.write((fin ? 0x80 : 0) | (opcode & 0x0F));
+        if (payload.length < 126)
+        {
+            frame.write(0x80 | payload.length);
+        }
+        else
+        {
+            frame.write(0x80 | 126);
+            frame.write(payload.length >>> 8);
+            frame.write(payload.length);
+        }
+        final byte[] mask = {0x11, 0x22, 0x33, 0x44};
+        frame.write(mask, 0, 4);
+        for (int i = 0; i < payload.length; i++)
+        {
+            frame.write(payload[i] ^ mask[i & 3]);
+        }
+        return frame.toByteArray();
+    }
+
+    /**
      * Compresses a message as permessage-deflate does: raw deflate, sync flush, the trailing
      * {@code 00 00 FF FF} removed.
      *
