@@ -61,8 +61,10 @@ public final class Engine implements AutoCloseable
     private final Sessions sessions;
     private final Disruptor<InboundEvent> disruptor;
     private final RingBuffer<InboundEvent> ring;
-    private final FanoutAgent fanout;
-    private final AgentRunner fanoutRunner;
+    private final FanoutAgent[] fanouts;
+    private final AgentRunner[] fanoutRunners;
+    /** Servers per fan-out agent, so a new server goes to the least loaded one; guarded by itself. */
+    private final int[] serversPerFanout;
     private final ScheduledExecutorService ticker;
 
     /**
@@ -78,13 +80,22 @@ public final class Engine implements AutoCloseable
         this.denylist = new Denylist(bootEpochSeconds);
         this.verifier = new TokenVerifier(tokenKey, config.requireScope, denylist);
         this.sessions = new Sessions(config, clock, counters);
-        this.fanout = new FanoutAgent(config.appName, counters);
+        final int agents = config.fanoutThreads > 0
+            ? config.fanoutThreads
+            : Math.min(4, Runtime.getRuntime().availableProcessors());
+        this.fanouts = new FanoutAgent[agents];
+        this.fanoutRunners = new AgentRunner[agents];
+        this.serversPerFanout = new int[agents];
+        for (int i = 0; i < agents; i++)
+        {
+            fanouts[i] = new FanoutAgent(config.appName, counters);
+            fanoutRunners[i] = new AgentRunner(FanoutAgent.idleStrategy(config.fanoutIdle), Throwable::printStackTrace, null, fanouts[i]);
+        }
         this.disruptor = new Disruptor<>(
             InboundEvent::new, config.ringSize, r -> daemonThread(r, "tern-inbound"), ProducerType.MULTI,
             waitStrategy(config.waitStrategy));
-        this.disruptor.handleEventsWith(new InboundHandler(config, clock, verifier, sessions, fanout, counters, lateCloses));
+        this.disruptor.handleEventsWith(new InboundHandler(config, clock, verifier, sessions, fanouts, counters, lateCloses));
         this.ring = disruptor.getRingBuffer();
-        this.fanoutRunner = new AgentRunner(FanoutAgent.idleStrategy(config.fanoutIdle), Throwable::printStackTrace, null, fanout);
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemonThread(r, "tern-tick"));
     }
 
@@ -119,7 +130,11 @@ public final class Engine implements AutoCloseable
     public void start()
     {
         disruptor.start();
-        AgentRunner.startOnThread(fanoutRunner, r -> daemonThread(r, "tern-fanout"));
+        for (int i = 0; i < fanoutRunners.length; i++)
+        {
+            final String name = fanoutRunners.length == 1 ? "tern-fanout" : "tern-fanout-" + i;
+            AgentRunner.startOnThread(fanoutRunners[i], r -> daemonThread(r, name));
+        }
         ticker.scheduleAtFixedRate(this::tick, config.tickIntervalMillis, config.tickIntervalMillis, TimeUnit.MILLISECONDS);
     }
 
@@ -175,12 +190,27 @@ public final class Engine implements AutoCloseable
      */
     public void registerServer(final ServerControl control, final ServerChannel channel)
     {
-        final ServerHandle handle = new ServerHandle(control, channel, config.maxConnectionsPerServer);
-        if (servers.putIfAbsent(control.uuid(), handle) != null)
+        final int shard;
+        synchronized (serversPerFanout)
         {
-            throw new IllegalArgumentException("server " + control.uuid() + " is already registered");
+            if (servers.containsKey(control.uuid()))
+            {
+                throw new IllegalArgumentException("server " + control.uuid() + " is already registered");
+            }
+            int least = 0;
+            for (int i = 1; i < serversPerFanout.length; i++)
+            {
+                if (serversPerFanout[i] < serversPerFanout[least])
+                {
+                    least = i;
+                }
+            }
+            shard = least;
+            final ServerHandle handle = new ServerHandle(control, channel, config.maxConnectionsPerServer, shard);
+            servers.put(control.uuid(), handle);
+            serversPerFanout[shard]++;
+            fanouts[shard].addServer(handle);
         }
-        fanout.addServer(handle);
     }
 
     /**
@@ -380,7 +410,11 @@ public final class Engine implements AutoCloseable
             done.complete(false);
             return done;
         }
-        fanout.removeServer(uuid);
+        synchronized (serversPerFanout)
+        {
+            serversPerFanout[handle.fanoutShard()]--;
+        }
+        fanouts[handle.fanoutShard()].removeServer(uuid);
         execute(() ->
         {
             sessions.forEach(session ->
@@ -411,7 +445,12 @@ public final class Engine implements AutoCloseable
      */
     public long broadcastLaps()
     {
-        return fanout.laps();
+        long laps = 0;
+        for (final FanoutAgent agent : fanouts)
+        {
+            laps += agent.laps();
+        }
+        return laps;
     }
 
     /**
@@ -439,6 +478,9 @@ public final class Engine implements AutoCloseable
     {
         ticker.shutdownNow();
         disruptor.shutdown();
-        fanoutRunner.close();
+        for (final AgentRunner runner : fanoutRunners)
+        {
+            runner.close();
+        }
     }
 }

@@ -27,6 +27,12 @@ public final class EngineConfig
     public String waitStrategy = "blocking";
     /** {@code engine.fanout_idle}: fan-out agent idle strategy, {@code backoff}, {@code sleeping}, {@code yielding} or {@code busy-spin}. */
     public String fanoutIdle = "backoff";
+    /**
+     * {@code engine.fanout_threads}: fan-out agents, each with its own thread and a share of the
+     * servers; they also write to the sockets, so more than one uses more cores. 0 means one per
+     * core, at most 4.
+     */
+    public int fanoutThreads = 0;
     /** {@code engine.tick_interval} (ms): how often the handler checks session timers. */
     public long tickIntervalMillis = 100;
     /** {@code engine.broadcast_capacity}: bytes of each server's broadcast buffer, a power of two. */

@@ -35,6 +35,8 @@ public final class PerfProfile
     public static final String WAIT_STRATEGY = "engine.wait_strategy";
     /** Fan-out agent idle strategy: backoff, sleeping, yielding or busy-spin. */
     public static final String FANOUT_IDLE = "engine.fanout_idle";
+    /** Fan-out agents (threads that encode and write console lines); 0 means one per core, at most 4. */
+    public static final String FANOUT_THREADS = "engine.fanout_threads";
     /** How often session timers are checked; a bare number is milliseconds. */
     public static final String TICK_INTERVAL = "engine.tick_interval";
     /** Bytes of each server's broadcast buffer, a power of two. */
@@ -63,18 +65,20 @@ public final class PerfProfile
 
     /** Every key a profile may set. */
     public static final List<String> KEYS = List.of(
-        RING_SIZE, WAIT_STRATEGY, FANOUT_IDLE, TICK_INTERVAL, BROADCAST_CAPACITY, OUTBOUND_BUDGET, OUTBOUND_QUEUE,
+        RING_SIZE, WAIT_STRATEGY, FANOUT_IDLE, FANOUT_THREADS, TICK_INTERVAL, BROADCAST_CAPACITY, OUTBOUND_BUDGET, OUTBOUND_QUEUE,
         WRITE_TIMEOUT, PING_INTERVAL, PONG_TIMEOUT, COMPRESSION, IO_THREADS, BUFFER_SIZE);
 
     private static final List<String> WAIT_STRATEGIES = List.of("blocking", "sleeping", "yielding", "busy-spin");
     private static final List<String> IDLE_STRATEGIES = List.of("backoff", "sleeping", "yielding", "busy-spin");
     private static final int MAX_POWER_OF_TWO = 1 << 30;
     private static final int MAX_IO_THREADS = 1024;
+    private static final int MAX_FANOUT_THREADS = 64;
 
     private final String source;
     private final int ringSize;
     private final String waitStrategy;
     private final String fanoutIdle;
+    private final int fanoutThreads;
     private final long tickIntervalMillis;
     private final int broadcastCapacity;
     private final int outboundBudgetBytes;
@@ -92,6 +96,7 @@ public final class PerfProfile
         this.ringSize = engine.ringSize;
         this.waitStrategy = engine.waitStrategy;
         this.fanoutIdle = engine.fanoutIdle;
+        this.fanoutThreads = engine.fanoutThreads;
         this.tickIntervalMillis = engine.tickIntervalMillis;
         this.broadcastCapacity = engine.broadcastCapacity;
         this.outboundBudgetBytes = engine.outboundBudgetBytes;
@@ -215,6 +220,9 @@ public final class PerfProfile
                 case FANOUT_IDLE:
                     engine.fanoutIdle = oneOf(source, key, value, IDLE_STRATEGIES);
                     break;
+                case FANOUT_THREADS:
+                    engine.fanoutThreads = (int)wholeNumber(source, key, value, 0, MAX_FANOUT_THREADS);
+                    break;
                 case TICK_INTERVAL:
                     engine.tickIntervalMillis = positiveMillis(source, key, value);
                     break;
@@ -269,6 +277,7 @@ public final class PerfProfile
         engine.ringSize = ringSize;
         engine.waitStrategy = waitStrategy;
         engine.fanoutIdle = fanoutIdle;
+        engine.fanoutThreads = fanoutThreads;
         engine.tickIntervalMillis = tickIntervalMillis;
         engine.broadcastCapacity = broadcastCapacity;
         engine.outboundBudgetBytes = outboundBudgetBytes;
@@ -309,6 +318,14 @@ public final class PerfProfile
     public String fanoutIdle()
     {
         return fanoutIdle;
+    }
+
+    /**
+     * @return {@value #FANOUT_THREADS} (0: one per core, at most 4).
+     */
+    public int fanoutThreads()
+    {
+        return fanoutThreads;
     }
 
     /**
@@ -401,6 +418,7 @@ public final class PerfProfile
             ", " + RING_SIZE + "=" + ringSize +
             ", " + WAIT_STRATEGY + "=" + waitStrategy +
             ", " + FANOUT_IDLE + "=" + fanoutIdle +
+            ", " + FANOUT_THREADS + "=" + fanoutThreads +
             ", " + TICK_INTERVAL + "=" + DurationFormat.format(tickIntervalMillis) +
             ", " + BROADCAST_CAPACITY + "=" + ByteSizeFormat.format(broadcastCapacity) +
             ", " + OUTBOUND_BUDGET + "=" + ByteSizeFormat.format(outboundBudgetBytes) +

@@ -67,7 +67,7 @@ public final class InboundHandler implements EventHandler<InboundEvent>
     private final EpochNanoClock clock;
     private final TokenVerifier verifier;
     private final Sessions sessions;
-    private final FanoutAgent fanout;
+    private final FanoutAgent[] fanouts;
     private final EngineCounters counters;
     private final ManyToOneConcurrentLinkedQueue<Session> lateCloses;
     private final InboundDecoder decoder = new InboundDecoder();
@@ -100,7 +100,7 @@ public final class InboundHandler implements EventHandler<InboundEvent>
         final FanoutAgent fanout,
         final EngineCounters counters)
     {
-        this(config, clock, verifier, sessions, fanout, counters, new ManyToOneConcurrentLinkedQueue<>());
+        this(config, clock, verifier, sessions, new FanoutAgent[] {fanout}, counters, new ManyToOneConcurrentLinkedQueue<>());
     }
 
     /**
@@ -108,7 +108,7 @@ public final class InboundHandler implements EventHandler<InboundEvent>
      * @param clock      the injected clock.
      * @param verifier   token checks.
      * @param sessions   the shard's sessions.
-     * @param fanout     the shard's fan-out agent.
+     * @param fanouts    the fan-out agents, indexed by {@link io.tern.engine.server.ServerHandle#fanoutShard()}.
      * @param counters   metrics.
      * @param lateCloses connection ends the IO threads could not publish into a full ring.
      */
@@ -117,7 +117,7 @@ public final class InboundHandler implements EventHandler<InboundEvent>
         final EpochNanoClock clock,
         final TokenVerifier verifier,
         final Sessions sessions,
-        final FanoutAgent fanout,
+        final FanoutAgent[] fanouts,
         final EngineCounters counters,
         final ManyToOneConcurrentLinkedQueue<Session> lateCloses)
     {
@@ -127,7 +127,7 @@ public final class InboundHandler implements EventHandler<InboundEvent>
         this.clock = clock;
         this.verifier = verifier;
         this.sessions = sessions;
-        this.fanout = fanout;
+        this.fanouts = fanouts.clone();
         this.authTimeoutNanos = config.authTimeoutMillis * 1_000_000L;
         this.reauthGraceNanos = config.reauthGraceMillis * 1_000_000L;
         this.pingIntervalNanos = config.pingIntervalMillis * 1_000_000L;
@@ -231,9 +231,14 @@ public final class InboundHandler implements EventHandler<InboundEvent>
         }
         sessions.remove(session);
         session.markClosed();
-        fanout.unsubscribe(session);
+        fanoutOf(session).unsubscribe(session);
         session.outbound().close();
         session.server().releaseConnection();
+    }
+
+    private FanoutAgent fanoutOf(final Session session)
+    {
+        return fanouts[session.server().fanoutShard() % fanouts.length];
     }
 
     private void onIgnored(final Session session)
@@ -411,11 +416,11 @@ public final class InboundHandler implements EventHandler<InboundEvent>
         {
             return;
         }
-        fanout.subscribe(session);
+        fanoutOf(session).subscribe(session);
         EngineCounters.add(counters.handlerGauges, 1, 1);
         final ServerControl control = session.server().control();
         final ServerState state = control.state();
-        send(session, fanout.statusFrame(state), EngineCounters.OUT_STATUS);
+        send(session, fanoutOf(session).statusFrame(state), EngineCounters.OUT_STATUS);
         if (state == ServerState.OFFLINE)
         {
             sendStats(session, control);

@@ -14,6 +14,7 @@ public final class ServerHandle
     private final ServerChannel channel;
     private final AtomicInteger connections = new AtomicInteger();
     private final int maxConnections;
+    private final int fanoutShard;
 
     /**
      * @param control        the daemon's control of the server.
@@ -22,9 +23,29 @@ public final class ServerHandle
      */
     public ServerHandle(final ServerControl control, final ServerChannel channel, final int maxConnections)
     {
+        this(control, channel, maxConnections, 0);
+    }
+
+    /**
+     * @param control        the daemon's control of the server.
+     * @param channel        its broadcast channel.
+     * @param maxConnections the per-server connection cap.
+     * @param fanoutShard    the index of the fan-out agent that reads its channel.
+     */
+    public ServerHandle(final ServerControl control, final ServerChannel channel, final int maxConnections, final int fanoutShard)
+    {
         this.control = control;
         this.channel = channel;
         this.maxConnections = maxConnections;
+        this.fanoutShard = fanoutShard;
+    }
+
+    /**
+     * @return the index of the fan-out agent that reads this server's channel.
+     */
+    public int fanoutShard()
+    {
+        return fanoutShard;
     }
 
     public String uuid()
