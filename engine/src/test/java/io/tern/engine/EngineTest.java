@@ -48,6 +48,91 @@ class EngineTest
     }
 
     @Test
+    void spreadsServersOverTheFanoutAgentsAndDeliversEachServersLinesInOrder() throws Exception
+    {
+        final EngineConfig config = new EngineConfig();
+        config.fanoutThreads = 3;
+        final ManualClock clock = new ManualClock(1_800_000_000L);
+        try (Engine engine = new Engine(config, clock, TestTokens.KEY.getBytes(StandardCharsets.UTF_8), 0))
+        {
+            final int servers = 6;
+            final java.util.List<io.tern.engine.fanout.ServerChannel> channels = new java.util.ArrayList<>();
+            for (int i = 0; i < servers; i++)
+            {
+                channels.add(engine.registerServer(new TestServerControl("s" + i)));
+            }
+            final int[] perShard = new int[3];
+            for (int i = 0; i < servers; i++)
+            {
+                perShard[engine.server("s" + i).fanoutShard()]++;
+            }
+            assertEquals("[2, 2, 2]", java.util.Arrays.toString(perShard), "each new server goes to the least loaded agent");
+            engine.start();
+            final RecordingSink[] sinks = new RecordingSink[servers];
+            for (int i = 0; i < servers; i++)
+            {
+                final ServerHandle server = engine.server("s" + i);
+                assertTrue(server.tryReserveConnection());
+                sinks[i] = new RecordingSink();
+                sinks[i].session = engine.openSession(server, sinks[i],
+                    engine.verifyUpgradeToken("s" + i, TestTokens.token("s" + i, clock.epochSeconds()).sign()));
+            }
+            // Subscriptions reach the agents asynchronously: warm up until every session sees a line.
+            final boolean[] warm = new boolean[servers];
+            final long subscribed = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            int warmed = 0;
+            while (warmed < servers && System.nanoTime() < subscribed)
+            {
+                for (int i = 0; i < servers; i++)
+                {
+                    final byte[] line = "warm".getBytes(StandardCharsets.UTF_8);
+                    channels.get(i).publishConsole(line, 0, line.length);
+                }
+                Thread.sleep(10);
+                for (int i = 0; i < servers; i++)
+                {
+                    if (!warm[i] && sinks[i].drain().stream().anyMatch(frame -> frame.contains("warm")))
+                    {
+                        warm[i] = true;
+                        warmed++;
+                    }
+                }
+            }
+            assertEquals(servers, warmed, "every session subscribed");
+            final int lines = 200;
+            for (int n = 0; n < lines; n++)
+            {
+                for (int i = 0; i < servers; i++)
+                {
+                    final byte[] line = ("s" + i + " line " + n).getBytes(StandardCharsets.UTF_8);
+                    channels.get(i).publishConsole(line, 0, line.length);
+                }
+            }
+            for (int i = 0; i < servers; i++)
+            {
+                final java.util.List<String> console = new java.util.ArrayList<>();
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (console.size() < lines && System.nanoTime() < deadline)
+                {
+                    for (final String frame : sinks[i].drain())
+                    {
+                        if (frame.startsWith("{\"event\":\"console output\"") && !frame.contains("warm"))
+                        {
+                            console.add(frame);
+                        }
+                    }
+                    Thread.sleep(2);
+                }
+                assertEquals(lines, console.size(), "server s" + i);
+                for (int n = 0; n < lines; n++)
+                {
+                    assertEquals("{\"event\":\"console output\",\"args\":[\"s" + i + " line " + n + "\"]}", console.get(n));
+                }
+            }
+        }
+    }
+
+    @Test
     void openAndCloseNeverParkAnIoThreadOnAFullRing() throws Exception
     {
         final EngineConfig config = new EngineConfig();
