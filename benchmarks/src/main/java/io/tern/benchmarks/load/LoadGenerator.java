@@ -60,7 +60,8 @@ public final class LoadGenerator
 {
     private static final List<String> FLAGS = List.of("help", "start-servers", "no-heap");
     private static final List<String> OPTIONS = List.of("config", "host", "port", "token", "uuids", "sessions", "servers",
-        "duration", "warmup", "settle", "rate", "pid", "connect-concurrency", "origin", "report-every", "connect-timeout");
+        "duration", "warmup", "settle", "rate", "pid", "connect-concurrency", "origin", "report-every", "connect-timeout",
+        "stalled");
 
     private static final byte[] CONSOLE_PREFIX = "{\"event\":\"console output\",\"args\":[\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] AUTH_SUCCESS = "{\"event\":\"auth success\"".getBytes(StandardCharsets.US_ASCII);
@@ -109,6 +110,10 @@ public final class LoadGenerator
     private long statuses;
     private long otherFrames;
     private long pings;
+    private int stalledCount;
+    private long stalledLines;
+    private long stalledLost;
+    private int stalledClosed;
 
     private LoadGenerator(final Target target, final int sessionCount) throws IOException
     {
@@ -207,6 +212,7 @@ public final class LoadGenerator
         // warm-up, then the measured window
         generator.pump(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(warmupMillis), () -> false);
         generator.resetCounters();
+        generator.stall(options.integer("stalled", 0));
         generator.measuring = true;
         final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         final Duration ownCpuStart = ProcessHandle.current().info().totalCpuDuration().orElse(Duration.ZERO);
@@ -218,7 +224,7 @@ public final class LoadGenerator
         Duration ownCpuMark = ownCpuStart;
         Duration daemonCpuMark = daemonCpuStart;
         long markNanos = start;
-        System.out.println("   t(s)  lines/s   lost  p50(ms)  p99(ms)  p99.9(ms)  max(ms)  daemon CPU  generator CPU");
+        System.out.println("   t(s)  lines/s   lost  p50(ms)  p99(ms)  p99.9(ms)  max(ms)  daemon CPU  generator CPU  daemon RSS");
         while (System.nanoTime() < end)
         {
             generator.pump(Math.min(nextReport, end), () -> false);
@@ -227,10 +233,11 @@ public final class LoadGenerator
             final Duration daemonCpu = daemon == null ? Duration.ZERO : daemon.cpu();
             final double seconds = (now - markNanos) / 1e9;
             final Histogram h = generator.intervalLatency;
-            System.out.printf("%7.1f %8.0f %6d %8s %8s %10s %8s %10.0f%% %13.0f%%%n", (now - start) / 1e9,
+            System.out.printf("%7.1f %8.0f %6d %8s %8s %10s %8s %10.0f%% %13.0f%% %11s%n", (now - start) / 1e9,
                 generator.intervalLines / seconds, generator.lost, ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(99)),
                 ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()),
-                100.0 * daemonCpu.minus(daemonCpuMark).toNanos() / 1e9 / seconds, 100.0 * ownCpu.minus(ownCpuMark).toNanos() / 1e9 / seconds);
+                100.0 * daemonCpu.minus(daemonCpuMark).toNanos() / 1e9 / seconds, 100.0 * ownCpu.minus(ownCpuMark).toNanos() / 1e9 / seconds,
+                daemon == null ? "n/a" : mib(daemon.rssBytes()));
             h.reset();
             generator.intervalLines = 0;
             ownCpuMark = ownCpu;
@@ -245,6 +252,7 @@ public final class LoadGenerator
         final double daemonCpu = daemon == null ? 0 : daemon.cpu().minus(daemonCpuStart).toNanos() / 1e9;
         final long rssEnd = daemon == null ? -1 : daemon.rssBytes();
         generator.summary(seconds, rate, target.uuids.size(), ownCpu, ioCpu, daemonCpu, rssEnd);
+        generator.reportStalled();
         generator.closeAll();
     }
 
@@ -276,6 +284,8 @@ public final class LoadGenerator
             "  --connect-timeout D        give up connecting after this (default 120s)",
             "  --origin O                 the Origin header (default: the config's remote, else http://tern-load-generator)",
             "  --report-every D           print a line every D during the window (default 5s)",
+            "  --stalled K                the first K sessions stop reading when the window starts (slow clients); they are",
+            "                             left out of the figures above and read again after the window, to show what they lost",
             "",
             "Needs ulimit -n above N (one descriptor per session; the hard limit here is 20000 per process).");
     }
@@ -429,7 +439,13 @@ public final class LoadGenerator
         {
             if (session.state != CLOSED)
             {
-                if (session.state == AUTHENTICATED)
+                if (session.stalled)
+                {
+                    stalledClosed++;
+                    error("stalled session closed by the daemon without a close frame");
+                    close(session);
+                }
+                else if (session.state == AUTHENTICATED)
                 {
                     closedByPeer++;
                     error("closed by the daemon without a close frame");
@@ -525,7 +541,13 @@ public final class LoadGenerator
             {
                 final int code = length >= 2 ? ((bytes[offset] & 0xFF) << 8) | (bytes[offset + 1] & 0xFF) : 1005;
                 final String reason = length > 2 ? new String(bytes, offset + 2, length - 2, StandardCharsets.UTF_8) : "";
-                if (session.state == AUTHENTICATED)
+                if (session.stalled)
+                {
+                    stalledClosed++;
+                    error("stalled session closed by the daemon: " + code + " " + reason);
+                    close(session);
+                }
+                else if (session.state == AUTHENTICATED)
                 {
                     closedByPeer++;
                     error("closed by the daemon: " + code + " " + reason);
@@ -592,6 +614,15 @@ public final class LoadGenerator
     {
         final long last = session.lastSeq;
         session.lastSeq = Math.max(last, seq);
+        if (session.stalled)
+        {
+            stalledLines++;
+            if (last >= 0 && seq > last + 1)
+            {
+                stalledLost += seq - last - 1;
+            }
+            return;
+        }
         received++;
         if (!measuring)
         {
@@ -683,6 +714,45 @@ public final class LoadGenerator
         }
     }
 
+    /** The first {@code count} authenticated sessions stop reading: their socket fills and the daemon's budget for them is used up. */
+    private void stall(final int count)
+    {
+        for (final Session session : sessions)
+        {
+            if (stalledCount == count)
+            {
+                return;
+            }
+            if (session != null && session.state == AUTHENTICATED && session.key != null && session.key.isValid())
+            {
+                session.stalled = true;
+                session.key.interestOps(0);
+                stalledCount++;
+            }
+        }
+    }
+
+    /** Reads the stalled sessions again for a few seconds and reports what reached them. */
+    private void reportStalled() throws IOException
+    {
+        if (stalledCount == 0)
+        {
+            return;
+        }
+        for (final Session session : sessions)
+        {
+            if (session != null && session.stalled && session.key != null && session.key.isValid())
+            {
+                session.key.interestOps(SelectionKey.OP_READ);
+            }
+        }
+        errors.clear();
+        pump(System.nanoTime() + TimeUnit.SECONDS.toNanos(3), () -> false);
+        System.out.printf("  stalled sessions: %d stopped reading for the window, then read for 3 s: %d lines received, %d lost"
+            + " (sequence gaps), %d closed by the daemon%n", stalledCount, stalledLines, stalledLost, stalledClosed);
+        errors.forEach((error, count) -> System.out.println("  " + count + " x " + error));
+    }
+
     private void closeAll()
     {
         for (final Session session : sessions)
@@ -708,7 +778,7 @@ public final class LoadGenerator
     private void summary(final double seconds, final double rate, final int servers, final double ownCpu, final double ioCpu,
         final double daemonCpu, final long rssEnd)
     {
-        final int held = authenticated - closedByPeer;
+        final int held = authenticated - closedByPeer - stalledCount;
         System.out.println();
         System.out.printf("RESULT sessions=%d/%d servers=%d window=%.1fs%n", held, sessions.length, servers, seconds);
         System.out.printf("  delivered: %d lines = %.0f lines/s", lines, lines / seconds);
@@ -816,6 +886,7 @@ public final class LoadGenerator
         int carryLength;
         long skip;
         ByteBuffer pending;
+        boolean stalled;
 
         Session(final int index, final int server)
         {

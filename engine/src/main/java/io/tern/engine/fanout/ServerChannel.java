@@ -30,7 +30,10 @@ public final class ServerChannel
     private final String uuid;
     private final UnsafeBuffer buffer;
     private final BroadcastTransmitter transmitter;
-    private final UnsafeBuffer scratch;
+    /** Small records (status, stats, events) are built here. */
+    private UnsafeBuffer scratch;
+    /** Console lines are transmitted from the caller's array through this view: no copy, no per-server line-sized buffer. */
+    private final UnsafeBuffer view = new UnsafeBuffer(new byte[0]);
     private final byte[] daemonPrefix;
     private final int maxRecordLength;
 
@@ -49,7 +52,7 @@ public final class ServerChannel
         this.buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(capacity + BroadcastBufferDescriptor.TRAILER_LENGTH));
         this.transmitter = new BroadcastTransmitter(buffer);
         this.maxRecordLength = transmitter.maxMsgLength();
-        this.scratch = new UnsafeBuffer(new byte[Math.max(maxRecordLength, ResourceUsage.MAX_JSON_LENGTH)]);
+        this.scratch = new UnsafeBuffer(new byte[ResourceUsage.MAX_JSON_LENGTH]);
         this.daemonPrefix = ("\u001b[33m\u001b[1m[" + appName + " Daemon]:\u001b[39m ").getBytes(StandardCharsets.UTF_8);
     }
 
@@ -177,6 +180,11 @@ public final class ServerChannel
         final byte[] argBytes = arg.getBytes(StandardCharsets.UTF_8);
         final int nameLength = event.length();
         final int argLength = Math.min(argBytes.length, maxRecordLength - 1 - nameLength);
+        if (scratch.capacity() < 1 + nameLength + argLength)
+        {
+            // Events are rare (installs, backups, transfers): growing here is off every hot path.
+            scratch = new UnsafeBuffer(new byte[1 + nameLength + argLength]);
+        }
         scratch.putByte(0, (byte)nameLength);
         scratch.putStringWithoutLengthAscii(1, event);
         scratch.putBytes(1 + nameLength, argBytes, 0, argLength);
@@ -194,8 +202,8 @@ public final class ServerChannel
             {
                 chunk = utf8CharBoundary(utf8, position, chunk);
             }
-            scratch.putBytes(0, utf8, position, chunk);
-            transmitter.transmit(type, scratch, 0, chunk);
+            view.wrap(utf8, chunk == 0 ? 0 : position, chunk);
+            transmitter.transmit(type, view, 0, chunk);
             position += chunk;
         }
         while (position < end);
