@@ -113,12 +113,30 @@ public final class ProcessTree
      */
     public List<ProcessHandle> refreshDescendants()
     {
+        return refreshDescendants(null);
+    }
+
+    /**
+     * {@link #refreshDescendants()} from the process table of a sampling pass.
+     *
+     * @param table the sampler's table ({@link ProcessTreeUsage#scanProcessTable()}), or {@code null} to scan {@code /proc}.
+     * @return the descendants, possibly empty.
+     */
+    public List<ProcessHandle> refreshDescendants(final ProcessTreeUsage table)
+    {
         if (!root.isAlive())
         {
             return knownDescendants;
         }
         final List<ProcessHandle> descendants = new ArrayList<>();
-        root.descendants().forEach(descendants::add);
+        if (table != null)
+        {
+            table.descendantsOf(root, descendants);
+        }
+        else
+        {
+            root.descendants().forEach(descendants::add);
+        }
         knownDescendants = descendants;
         return descendants;
     }

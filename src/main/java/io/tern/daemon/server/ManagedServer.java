@@ -653,7 +653,7 @@ public final class ManagedServer implements ServerControl
         {
             return;
         }
-        final List<ProcessHandle> descendants = current.tree().refreshDescendants();
+        final List<ProcessHandle> descendants = current.tree().refreshDescendants(scratch);
         scratch.sample(current.tree().root(), descendants);
         final long now = clock.nanoTime();
         final double cpu = current.cpuPercent(scratch.cpuTicks(), now);

@@ -83,6 +83,19 @@ public final class StatsSampler implements AutoCloseable
      */
     public synchronized void sampleOnce()
     {
+        scratch.beginPass();
+        try
+        {
+            sampleAll();
+        }
+        finally
+        {
+            scratch.forgetProcessTable();
+        }
+    }
+
+    private void sampleAll()
+    {
         for (final ManagedServer server : servers)
         {
             try

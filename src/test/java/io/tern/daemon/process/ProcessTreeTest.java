@@ -66,6 +66,39 @@ class ProcessTreeTest
     }
 
     @Test
+    void listsTheSameDescendantsFromOneProcessTableScanAsTheJdk() throws Exception
+    {
+        // A child, a grandchild and a great-grandchild: the table walk must go deeper than one level.
+        final ProcessTree tree = ProcessTree.spawn("sleep 30 & sh -c 'sleep 30 & sh -c \"sleep 30 & wait\" & wait' & wait",
+            directory, Map.of());
+        try
+        {
+            final List<ProcessHandle> expected = awaitDescendants(tree, 5);
+            final ProcessTreeUsage table = new ProcessTreeUsage();
+
+            table.beginPass();
+            final List<ProcessHandle> first = tree.refreshDescendants(table);
+            final List<ProcessHandle> again = tree.refreshDescendants(table);
+            table.forgetProcessTable();
+
+            assertEquals(pids(expected), pids(first));
+            assertEquals(pids(expected), pids(again), "the pass's table is reused");
+            assertEquals(pids(expected), pids(tree.refreshDescendants(table)), "after the pass, /proc is scanned again");
+        }
+        finally
+        {
+            tree.signal(Signal.KILL);
+        }
+    }
+
+    private static java.util.Set<Long> pids(final List<ProcessHandle> processes)
+    {
+        final java.util.Set<Long> pids = new java.util.TreeSet<>();
+        processes.forEach(process -> pids.add(process.pid()));
+        return pids;
+    }
+
+    @Test
     void measuresCpuTimeOfABusyChild() throws Exception
     {
         final ProcessTree tree = ProcessTree.spawn("while :; do :; done", directory, Map.of());
