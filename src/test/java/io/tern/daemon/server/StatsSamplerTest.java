@@ -40,6 +40,7 @@ class StatsSamplerTest
     private final StatsSampler sampler = new StatsSampler(Duration.ofSeconds(1));
     private ChannelRecorder recorder;
     private ManagedServer server;
+    private final List<ManagedServer> others = new java.util.ArrayList<>();
 
     @BeforeEach
     void startSampler()
@@ -54,6 +55,7 @@ class StatsSamplerTest
         {
             server.shutdown(Duration.ZERO);
         }
+        others.forEach(other -> other.shutdown(Duration.ZERO));
         sampler.close();
         controlWorker.shutdownNow();
     }
@@ -61,7 +63,7 @@ class StatsSamplerTest
     @Test
     void publishesMemoryOfTheRunningTree()
     {
-        server = server("echo ready; sleep 30 & cat", 0);
+        server("echo ready; sleep 30 & cat", 0);
         start();
 
         sampler.sampleOnce();
@@ -80,7 +82,7 @@ class StatsSamplerTest
     @Test
     void publishesCpuOfABusyProcess() throws InterruptedException
     {
-        server = server("echo ready; while :; do :; done", 0);
+        server("echo ready; while :; do :; done", 0);
         start();
         sampler.sampleOnce();
 
@@ -100,7 +102,7 @@ class StatsSamplerTest
     @Test
     void measuresTheServerDirectoryForDiskBytes() throws IOException
     {
-        server = server("echo ready; cat", 150);
+        server("echo ready; cat", 150);
         Files.write(server.directory().resolve("world.dat"), new byte[12_345]);
         start();
 
@@ -119,7 +121,7 @@ class StatsSamplerTest
     @Test
     void publishesNothingForAnOfflineServer()
     {
-        server = server("cat", 0);
+        server("cat", 0);
 
         sampler.sampleOnce();
 
@@ -127,7 +129,49 @@ class StatsSamplerTest
         assertEquals(ServerState.OFFLINE, server.state());
     }
 
+    @Test
+    void samplesEachServerInItsOwnSliceOfTheInterval()
+    {
+        // Not started: the test plays the scheduler, one slice per call.
+        try (StatsSampler sliced = new StatsSampler(Duration.ofSeconds(1)))
+        {
+            final ManagedServer first = server("echo ready; cat", 0, sliced);
+            final ChannelRecorder firstStats = recorder;
+            start();
+            final ManagedServer second = server("echo ready; cat", 0, sliced);
+            final ChannelRecorder secondStats = recorder;
+            start();
+            others.add(first);
+            final int firstBefore = firstStats.stats().size();
+            final int secondBefore = secondStats.stats().size();
+
+            sliced.sampleSlice();
+            assertEquals(firstBefore + 1, firstStats.stats().size(), "the first server is sampled in slice 0");
+            assertEquals(secondBefore, secondStats.stats().size(), "the second one is not");
+
+            sliced.sampleSlice();
+            assertEquals(firstBefore + 1, firstStats.stats().size());
+            assertEquals(secondBefore + 1, secondStats.stats().size(), "the second server is sampled in slice 1");
+
+            for (int slice = 2; slice < StatsSampler.SLICES; slice++)
+            {
+                sliced.sampleSlice();
+            }
+            assertEquals(firstBefore + 1, firstStats.stats().size(), "once per interval");
+            assertEquals(secondBefore + 1, secondStats.stats().size(), "once per interval");
+
+            sliced.sampleSlice();
+            assertEquals(firstBefore + 2, firstStats.stats().size(), "the next interval starts with slice 0 again");
+            assertTrue(firstStats.stats().get(firstStats.stats().size() - 1).contains("\"state\":\"running\""));
+        }
+    }
+
     private ManagedServer server(final String invocation, final long diskCheckIntervalSeconds)
+    {
+        return server(invocation, diskCheckIntervalSeconds, sampler);
+    }
+
+    private ManagedServer server(final String invocation, final long diskCheckIntervalSeconds, final StatsSampler into)
     {
         final String uuid = UUID.randomUUID().toString();
         final ServerChannel channel = new ServerChannel(uuid, 1 << 20, "Tern");
@@ -138,7 +182,8 @@ class StatsSamplerTest
             150, 2000, 100, diskCheckIntervalSeconds, Duration.ofSeconds(10), Duration.ofSeconds(1), false, true, 60);
         final ManagedServer created = new ManagedServer(
             definition, root.resolve(uuid), settings, channel, controlWorker, new SystemEpochNanoClock());
-        sampler.add(created);
+        into.add(created);
+        server = created;
         return created;
     }
 

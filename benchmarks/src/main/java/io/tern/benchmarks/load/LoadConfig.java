@@ -51,8 +51,9 @@ public final class LoadConfig
                     "  --out FILE                       the config file to write",
                     "  --servers M                      servers (default 40); uuids are fixed: uuid3(\"tern-load-<i>\")",
                     "  --rate R                         console lines/s per server (default 5; 0 = idle)",
-                    "  --source synthetic|process       bench.line_source_rate in the daemon (default), or one",
-                    "                                   io.tern.daemon.bench.LineGenerator process per server",
+                    "  --source synthetic|process|perl  bench.line_source_rate in the daemon (default), or one",
+                    "                                   io.tern.daemon.bench.LineGenerator process per server, or one",
+                    "                                   Perl process printing the same lines (light: for hundreds of servers)",
                     "  --port P / --host H              api.port (default 8080) / api.host (default 127.0.0.1)",
                     "  --data DIR                       system.data (default /tmp/tern-load/volumes)",
                     "  --jar FILE                       the daemon jar for LineGenerator (default src/target/tern.jar)",
@@ -76,9 +77,9 @@ public final class LoadConfig
         final int servers = options.integer("servers", 40);
         final double rate = options.number("rate", 5);
         final String source = options.string("source", "synthetic");
-        if (!source.equals("synthetic") && !source.equals("process"))
+        if (!source.equals("synthetic") && !source.equals("process") && !source.equals("perl"))
         {
-            throw new IllegalArgumentException("--source must be synthetic or process, not " + source);
+            throw new IllegalArgumentException("--source must be synthetic, process or perl, not " + source);
         }
         if (servers < 1 || rate < 0)
         {
@@ -88,9 +89,9 @@ public final class LoadConfig
         {
             throw new IllegalArgumentException("bench.line_source_rate is a whole number of lines/s");
         }
-        if (source.equals("process") && rate <= 0)
+        if (!source.equals("synthetic") && rate <= 0)
         {
-            throw new IllegalArgumentException("--source process needs --rate > 0");
+            throw new IllegalArgumentException("--source " + source + " needs --rate > 0");
         }
         final String token = options.string("token", randomToken());
         final String jar = Path.of(options.string("jar", "src/target/tern.jar")).toAbsolutePath().normalize().toString();
@@ -117,6 +118,8 @@ public final class LoadConfig
         }
         final String invocation = source.equals("process")
             ? LineGenerator.invocation(java, jar, rate)
+            : source.equals("perl")
+            ? perlInvocation(rate)
             : "exec sleep 2147483647";
         yaml.append("servers:\n");
         for (int i = 0; i < servers; i++)
@@ -151,5 +154,25 @@ public final class LoadConfig
             token.append(ALPHANUMERIC.charAt(random.nextInt(ALPHANUMERIC.length())));
         }
         return token.toString();
+    }
+
+    /**
+     * A {@link io.tern.daemon.bench.BenchLine} generator in a few lines of Perl (part of every
+     * Debian system): the same lines and schedule as {@code LineGenerator}, for runs with hundreds
+     * of server processes, where a JVM per server would itself take most of a 2-core machine
+     * (400 LineGenerator JVMs used about 1.4 cores). Each process starts its schedule at a random
+     * point of its first interval, as unrelated game servers would: started together with one
+     * phase, 400 servers print in the same millisecond and every line interval begins with a burst
+     * of 25 deliveries per server.
+     */
+    static String perlInvocation(final double rate)
+    {
+        final String script = "use Time::HiRes qw(clock_gettime CLOCK_REALTIME CLOCK_MONOTONIC sleep); $|=1;"
+            + " my $r=$ARGV[1]; my $p=\"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyz\";"
+            + " my $s=clock_gettime(CLOCK_MONOTONIC)+rand(1/$r); my $n=0;"
+            + " while (1) { my $d=$s+$n/$r-clock_gettime(CLOCK_MONOTONIC); sleep($d) if $d>0;"
+            + " my $l=sprintf(\"seq=%d t=%.0f \", $n, clock_gettime(CLOCK_REALTIME)*1e9);"
+            + " $l.=substr($p, 0, length($l) < 79 ? 80-length($l) : 1); print $l, \"\\n\"; $n++ }";
+        return "exec perl -e '" + script + "' BenchLines " + (rate == Math.rint(rate) ? Long.toString((long)rate) : Double.toString(rate));
     }
 }

@@ -69,7 +69,7 @@ public final class LoadGenerator
     private static final byte[] DAEMON_ERROR = "{\"event\":\"daemon error\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] STATS = "{\"event\":\"stats\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] STATUS = "{\"event\":\"status\"".getBytes(StandardCharsets.US_ASCII);
-    private static final Pattern GENERATOR_RATE = Pattern.compile("LineGenerator\\s+([0-9.]+)");
+    private static final Pattern GENERATOR_RATE = Pattern.compile("(?:LineGenerator|BenchLines)\\s+([0-9.]+)");
 
     private static final int CONNECTING = 0;
     private static final int HANDSHAKE = 1;
@@ -961,7 +961,7 @@ public final class LoadGenerator
                         if (target.uuids.contains(server.uuid()) && matcher.find())
                         {
                             target.rate = Double.parseDouble(matcher.group(1));
-                            target.source = "LineGenerator processes";
+                            target.source = server.invocation().contains("perl") ? "Perl line generator processes" : "LineGenerator processes";
                         }
                     }
                 }
