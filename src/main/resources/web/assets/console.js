@@ -8,7 +8,8 @@
 (function () {
   const MAX_LINES = 2000;
   const HISTORY_SIZE = 32;
-  const CHART_POINTS = 60;
+  const CHART_POINTS = 61;
+  const CHART_SECONDS = 60;
   const DAEMON_PREFIX = '\x1b[1m\x1b[33mcontainer@tern~ \x1b[0m';
 
   const uuid = decodeURIComponent(window.location.pathname.slice('/console/'.length));
@@ -190,10 +191,19 @@
       height: 110,
       legend: { show: false },
       cursor: { show: false },
-      scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(max * 1.2, format.floor)] } },
+      scales: {
+        // The last minute, newest on the right, whatever the number of samples so far.
+        x: { time: false, range: (u, min, max) => [max - CHART_SECONDS, max] },
+        y: { range: (u, min, max) => [0, Math.max(max * 1.2, format.floor)] },
+      },
       axes: [
-        { stroke: '#8b93a7', grid: { stroke: '#2a3040' }, ticks: { stroke: '#2a3040' }, space: 60 },
-        { stroke: '#8b93a7', grid: { stroke: '#2a3040' }, ticks: { stroke: '#2a3040' }, size: 64,
+        { stroke: '#8b93a7', grid: { stroke: '#2a3040' }, ticks: { stroke: '#2a3040' }, size: 28,
+          splits: (u) => [60, 45, 30, 15, 0].map((ago) => u.scales.x.max - ago),
+          values: (u, ticks) => ticks.map((t) => {
+            const ago = Math.round(u.scales.x.max - t);
+            return ago === 0 ? 'now' : '-' + ago + 's';
+          }) },
+        { stroke: '#8b93a7', grid: { stroke: '#2a3040' }, ticks: { stroke: '#2a3040' }, size: 76, space: 24,
           values: (u, values) => values.map(format.axis) },
       ],
       series: [{}].concat(lines.map((line) => ({ label: line.label, stroke: line.colour, fill: line.fill, width: 2, points: { show: false } }))),
@@ -206,11 +216,11 @@
     chart('cpu-chart', 'CPU', [{ key: 'cpu', label: 'CPU %', colour: '#4fb3ff', fill: 'rgba(79,179,255,0.15)' }],
       { floor: 10, axis: (v) => v.toFixed(0) + ' %' });
     chart('memory-chart', 'Memory', [{ key: 'memory', label: 'Memory', colour: '#b48cff', fill: 'rgba(180,140,255,0.15)' }],
-      { floor: 16 * 1024 * 1024, axis: bytes });
+      { floor: 16, axis: (v) => (v >= 1024 ? (v / 1024).toFixed(1) + ' GiB' : v.toFixed(0) + ' MiB') });
     chart('network-chart', 'Network', [
       { key: 'rx', label: 'received/s', colour: '#5fd38d', fill: 'rgba(95,211,141,0.12)' },
       { key: 'tx', label: 'sent/s', colour: '#ffb454', fill: null },
-    ], { floor: 1024, axis: (v) => bytes(v) + '/s' });
+    ], { floor: 1, axis: (v) => (v >= 1024 ? (v / 1024).toFixed(1) + ' MiB/s' : v.toFixed(v < 10 ? 1 : 0) + ' KiB/s') });
   }
 
   function push(key, value) {
@@ -239,13 +249,14 @@
     previousNetwork = { time: now, rx: network.rx_bytes, tx: network.tx_bytes };
     push('time', now);
     push('cpu', stats.cpu_absolute);
-    push('memory', stats.memory_bytes);
-    push('rx', rx);
-    push('tx', tx);
+    push('memory', stats.memory_bytes / 1048576);
+    push('rx', rx / 1024);
+    push('tx', tx / 1024);
     for (const id of Object.keys(charts)) {
       const entry = charts[id];
       entry.plot.setData([series.time].concat(entry.lines.map((line) => series[line.key])));
       entry.element.dataset.points = String(series.time.length);
+      entry.element.dataset.span = String(Math.round(series.time[series.time.length - 1] - series.time[0]));
     }
     $('cpu-value').textContent = stats.cpu_absolute.toFixed(1) + ' %';
     $('memory-value').textContent = bytes(stats.memory_bytes)
@@ -363,7 +374,7 @@
           + ' from this console for sending too fast. Wait a moment and try again.');
         writeLine(DAEMON_PREFIX + 'Rate limited (' + limiter + '): a message from this console was dropped.', 'daemon');
       })
-      .on('deleted', () => notice('connection', 'error', 'This server was deleted from the node.'));
+      .on('deleted', () => notice('deleted', 'error', 'This server was deleted from the node.'));
     socket.start();
   }
 

@@ -69,6 +69,7 @@ public final class WebConsole implements HttpHandler
             assets.put(ASSETS_PREFIX + script, load(RESOURCES + "assets/" + script, "text/javascript; charset=utf-8"));
         }
         assets.put(ASSETS_PREFIX + "tern.css", load(RESOURCES + "assets/tern.css", "text/css; charset=utf-8"));
+        assets.put(ASSETS_PREFIX + "favicon.svg", load(RESOURCES + "assets/favicon.svg", "image/svg+xml"));
         final String uplot = "META-INF/resources/webjars/uplot/" + uplotVersion() + "/dist/";
         assets.put(ASSETS_PREFIX + "uplot/uPlot.iife.min.js", load(uplot + "uPlot.iife.min.js", "text/javascript; charset=utf-8"));
         assets.put(ASSETS_PREFIX + "uplot/uPlot.min.css", load(uplot + "uPlot.min.css", "text/css; charset=utf-8"));
