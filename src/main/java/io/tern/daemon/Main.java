@@ -178,29 +178,27 @@ public final class Main
     }
 
     /**
-     * What demo mode prints: one URL that opens the demo server's console already signed in (the node
-     * token in its fragment), then the websocket and admin API for scripts.
+     * What demo mode prints: exactly one URL, which opens the demo server's console already signed in
+     * (the node token in its fragment), then the node token and the routes for scripts, without
+     * further URLs to choose from.
      *
      * @param address    {@code host:port} of the listener.
      * @param serverUuid the demo server.
      * @param nodeToken  the node token.
-     * @return the lines, each ending in a newline.
+     * @return the lines, each ending in a line separator.
      */
     static String demoBanner(final String address, final String serverUuid, final String nodeToken)
     {
-        final String origin = "http://" + address;
-        final String lineBreak = System.lineSeparator();
-        return String.join(lineBreak,
+        return String.join(System.lineSeparator(),
             "",
             "Tern demo is running: one demo game server with a live console.",
             "",
             "  Open the console in a browser (already signed in):",
-            "    " + WebConsole.signedInConsoleUrl(origin, serverUuid, nodeToken),
+            "    " + WebConsole.signedInConsoleUrl("http://" + address, serverUuid, nodeToken),
             "",
-            "  websocket   ws://" + address + "/api/servers/" + serverUuid + "/ws",
-            "  node token  " + nodeToken,
-            "  admin API   curl -H 'Authorization: Bearer <node token>' " + origin + "/api/servers",
-            "  ws token    curl -X POST -H 'Authorization: Bearer <node token>' " + origin + "/api/servers/" + serverUuid + "/ws/token",
+            "  For scripts: node token " + nodeToken,
+            "    admin API on the same address with Authorization: Bearer <node token>, e.g. GET /api/servers;",
+            "    POST /api/servers/" + serverUuid + "/ws/token mints a token for the websocket /api/servers/" + serverUuid + "/ws",
             "",
             "Stop with Ctrl+C.",
             "");
