@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * One browser tab in its own browser context (fresh cookies and sessionStorage), driven the way a
  * person drives it: real mouse clicks at an element's centre and real key events, through the
- * DevTools protocol. It records every request URL and websocket URL the page opens, every
+ * DevTools protocol. It records every request URL and websocket URL the page opens, the websocket
+ * frames it receives, every
  * JavaScript exception and every console or browser error (CSP violations included), so tests can
  * assert on them. Waits poll a JavaScript condition until a deadline; on timeout the failure names
  * the condition, shows the page's notices and saves a screenshot.
@@ -41,6 +42,8 @@ final class BrowserTab implements AutoCloseable
     final List<String> requestUrls = new CopyOnWriteArrayList<>();
     /** Request URLs including any fragment the page had, as DevTools reports it. */
     final List<String> requestFragments = new CopyOnWriteArrayList<>();
+    /** The payload of every websocket frame the page received, in order. */
+    final List<String> framesReceived = new CopyOnWriteArrayList<>();
     /** JavaScript exceptions and error-level console or browser log entries. */
     final List<String> errors = new CopyOnWriteArrayList<>();
 
@@ -89,6 +92,9 @@ final class BrowserTab implements AutoCloseable
                 break;
             case "Network.webSocketCreated":
                 requestUrls.add(params.path("url").asText());
+                break;
+            case "Network.webSocketFrameReceived":
+                framesReceived.add(params.path("response").path("payloadData").asText());
                 break;
             case "Runtime.exceptionThrown":
                 errors.add("exception: " + params.path("exceptionDetails").path("exception").path("description").asText(

@@ -23,6 +23,7 @@ import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -253,6 +254,37 @@ class WebConsoleBrowserTest
         tab.waitFor("the console line about it", consoleHas("Rate limited (global): a message from this console was dropped."));
     }
 
+    @Test
+    void ansiRendererAppliesSgrAndDropsOtherEscapes() throws Exception
+    {
+        startDaemon(new SystemEpochNanoClock());
+        tab.open(origin() + "/console/" + demo.uuid());
+
+        final JsonNode spans = tab.eval("(() => { const d = document.createElement('div');"
+            + " TernAnsi.renderLine('\\x1b[31mred\\x1b[0m plain \\x1b[1;92mbright\\x1b[22m \\x1b[38;5;208m256\\x1b[39m"
+            + " \\x1b[48;2;1;2;3mrgb\\x1b[49m \\x1b[4;7minv\\x1b[0m\\x1b]0;title\\x07\\x1b[2K<b>end</b>', d);"
+            + " return [...d.children].map(s => s.className + '|' + s.getAttribute('style') + '|' + s.textContent); })()");
+
+        assertEquals(List.of(
+            "ansi-fg-1|null|red",
+            "|null| plain ",
+            "ansi-fg-10 ansi-bold|null|bright",
+            "ansi-fg-10|null| ",
+            "|color: rgb(255, 135, 0);|256",
+            "|null| ",
+            "|background-color: rgb(1, 2, 3);|rgb",
+            "|null| ",
+            "ansi-inverse-fg ansi-inverse-bg ansi-underline|null|inv",
+            "|null|<b>end</b>"), toList(spans));
+    }
+
+    private static List<String> toList(final JsonNode array)
+    {
+        final List<String> values = new ArrayList<>();
+        array.forEach(node -> values.add(node.asText()));
+        return values;
+    }
+
     // ---- sign-in -------------------------------------------------------------------------------
 
     @Test
@@ -432,6 +464,8 @@ class WebConsoleBrowserTest
         nanos.addAndGet(Duration.ofSeconds(541).toNanos());
 
         await("a token refresh after token expiring", () -> tokenRequests() == 2);
+        await("the daemon to accept the new token", () -> framesReceived("auth success") == 2);
+        assertEquals(1, framesReceived("token expiring"));
         nanos.addAndGet(Duration.ofSeconds(130).toNanos());
         tab.click("#command");
         tab.type("say still authorized");
@@ -564,6 +598,11 @@ class WebConsoleBrowserTest
     private long websocketsOpened()
     {
         return tab.requestUrls.stream().filter(url -> url.startsWith("ws://")).count();
+    }
+
+    private long framesReceived(final String event)
+    {
+        return tab.framesReceived.stream().filter(frame -> frame.startsWith("{\"event\":\"" + event + "\"")).count();
     }
 
     private long tokenRequests()
