@@ -255,6 +255,23 @@ class WebConsoleBrowserTest
     }
 
     @Test
+    void droppedLinesAreAnnounced() throws Exception
+    {
+        startDaemon(new SystemEpochNanoClock());
+        tab.open(WebConsole.signedInConsoleUrl(origin(), demo.uuid(), NODE_TOKEN));
+        awaitConnected();
+
+        // The engine's words to a session that could not keep up (PROTOCOL.md Part I.3 item 5), sent here to every session.
+        daemon.engine().server(demo.uuid()).channel()
+            .publishDaemonMessage("This connection could not keep up: 37 console lines were not delivered.");
+
+        tab.waitFor("the dropped-lines notice", "document.getElementById('notice-dropped') !== null");
+        assertEquals("This connection could not keep up: 37 console lines were not delivered.", tab.text("#notice-dropped"));
+        assertTrue(consoleText().contains("container@tern~ This connection could not keep up: 37 console lines were not delivered."),
+            consoleText());
+    }
+
+    @Test
     void ansiRendererAppliesSgrAndDropsOtherEscapes() throws Exception
     {
         startDaemon(new SystemEpochNanoClock());
