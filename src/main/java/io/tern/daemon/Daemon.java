@@ -112,7 +112,7 @@ public final class Daemon implements AutoCloseable
         options.compression = config.compression();
         options.remote = config.remote();
         options.allowedOrigins = config.allowedOrigins();
-        options.fallback = new AdminApi(this, config.token());
+        options.fallback = new AdminApi(this, config.token(), config.remote().isEmpty() ? "tern" : config.remote());
         this.transport = new WebsocketServer(engine, options);
     }
 

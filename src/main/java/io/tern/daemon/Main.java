@@ -14,6 +14,7 @@ import io.tern.daemon.config.ServerDefinition;
 import io.tern.daemon.demo.DemoGameServer;
 import io.tern.daemon.log.DaemonLog;
 import io.tern.daemon.token.TokenMinter;
+import io.tern.daemon.web.WebConsole;
 import io.tern.engine.server.PowerAction;
 import org.agrona.concurrent.SystemEpochNanoClock;
 
@@ -40,8 +41,6 @@ public final class Main
     public static final int EXIT_USAGE = 2;
     /** Exit status when the daemon cannot start (e.g. the port is taken). */
     public static final int EXIT_FAILURE = 1;
-    /** Lifetime of the token printed in demo mode. */
-    public static final Duration DEMO_TOKEN_TTL = Duration.ofHours(24);
 
     private Main()
     {
@@ -172,30 +171,37 @@ public final class Main
     private static void startDemo(final Daemon daemon, final String nodeToken, final PrintStream out)
     {
         final ServerDefinition server = daemon.config().servers().get(0);
-        final String address = "127.0.0.1:" + daemon.port();
-        final String jwt = new TokenMinter(nodeToken.getBytes(java.nio.charset.StandardCharsets.UTF_8), "http://" + address)
-            .mint(server.uuid(), UUID.randomUUID().toString(), TokenMinter.ADMIN, daemon.bootEpochSeconds() + 1, DEMO_TOKEN_TTL);
         daemon.server(server.uuid()).power(PowerAction.START, detail ->
             Logger.getLogger("tern.demo").warning("the demo server did not start: " + detail));
-        final String url = "ws://" + address + "/api/servers/" + server.uuid() + "/ws";
-        out.println();
-        out.println("Tern demo is running: one demo game server with a live console.");
-        out.println();
-        out.println("  websocket  " + url);
-        out.println("  token      " + jwt);
-        out.println("             (HS256, all permissions, valid " + DEMO_TOKEN_TTL.toHours() + " h)");
-        out.println("  node token " + nodeToken + "   (admin API: Authorization: Bearer <node token>)");
-        out.println();
-        out.println("Try it from any browser page's developer console:");
-        out.println("  const ws = new WebSocket('" + url + "');");
-        out.println("  ws.onopen = () => ws.send(JSON.stringify({event: 'auth', args: ['" + jwt + "']}));");
-        out.println("  ws.onmessage = (e) => console.log(e.data);");
-        out.println("  // then: ws.send(JSON.stringify({event: 'send command', args: ['help']}))");
-        out.println();
-        out.println("Admin API, e.g.: curl -H 'Authorization: Bearer " + nodeToken + "' http://" + address + "/api/servers");
-        out.println();
-        out.println("Stop with Ctrl+C.");
+        out.print(demoBanner("127.0.0.1:" + daemon.port(), server.uuid(), nodeToken));
         out.flush();
+    }
+
+    /**
+     * What demo mode prints: exactly one URL, which opens the demo server's console already signed in
+     * (the node token in its fragment), then the node token and the routes for scripts, without
+     * further URLs to choose from.
+     *
+     * @param address    {@code host:port} of the listener.
+     * @param serverUuid the demo server.
+     * @param nodeToken  the node token.
+     * @return the lines, each ending in a line separator.
+     */
+    static String demoBanner(final String address, final String serverUuid, final String nodeToken)
+    {
+        return String.join(System.lineSeparator(),
+            "",
+            "Tern demo is running: one demo game server with a live console.",
+            "",
+            "  Open the console in a browser (already signed in):",
+            "    " + WebConsole.signedInConsoleUrl("http://" + address, serverUuid, nodeToken),
+            "",
+            "  For scripts: node token " + nodeToken,
+            "    admin API on the same address with Authorization: Bearer <node token>, e.g. GET /api/servers;",
+            "    POST /api/servers/" + serverUuid + "/ws/token mints a token for the websocket /api/servers/" + serverUuid + "/ws",
+            "",
+            "Stop with Ctrl+C.",
+            "");
     }
 
     private static ServerDefinition demoServer()

@@ -199,6 +199,17 @@ class MainTest
         assertEquals("", text(out));
     }
 
+    @Test
+    void demoBannerPrintsOneUrlThatOpensTheConsoleSignedIn()
+    {
+        final String banner = Main.demoBanner("127.0.0.1:8080", SERVER, "demo-node-token");
+
+        final List<String> urls = banner.lines().filter(line -> line.contains("://")).toList();
+        assertEquals(List.of("    http://127.0.0.1:8080/console/" + SERVER + "#token=demo-node-token"), urls);
+        assertEquals(1, banner.split("://", -1).length - 1, banner);
+        assertTrue(banner.contains("/api/servers/" + SERVER + "/ws/token"), banner);
+    }
+
     private int run(final String... args)
     {
         try (PrintStream stdout = new PrintStream(out, true, StandardCharsets.UTF_8);

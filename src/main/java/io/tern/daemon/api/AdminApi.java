@@ -8,6 +8,8 @@ import io.tern.daemon.config.ConfigLoader;
 import io.tern.daemon.config.ServerDefinition;
 import io.tern.daemon.metrics.NodeMetrics;
 import io.tern.daemon.server.ManagedServer;
+import io.tern.daemon.token.TokenMinter;
+import io.tern.daemon.web.WebConsole;
 import io.tern.engine.Engine;
 import io.tern.engine.server.PowerAction;
 import io.tern.engine.server.ServerControl;
@@ -27,9 +29,11 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -41,8 +45,9 @@ import java.util.logging.Logger;
 
 /**
  * The bearer-protected REST routes a panel (or an operator) calls on the daemon: Wings' routes of
- * PROTOCOL.md §8 with their status codes and bodies, plus server creation, {@code /api/system} and
- * {@code /metrics}. README.md "Admin API" lists every route.
+ * PROTOCOL.md §8 with their status codes and bodies, plus server creation, websocket token minting,
+ * {@code /api/system} and {@code /metrics}. README.md "Admin API" lists every route. The built-in
+ * web console's static pages ({@link WebConsole}) are answered first, without authentication.
  *
  * <p>A thin adapter: the IO thread matches the route (404 for an unknown path, 405 with
  * {@code Allow} for a wrong method), checks {@code Authorization: Bearer <node token>} in constant
@@ -71,22 +76,28 @@ public final class AdminApi implements HttpHandler
     private static final int MAX_LOG_LINES = 100;
     /** How long a route waits for the engine to hand its Close frames to the transport. */
     private static final long ENGINE_WAIT_SECONDS = 5;
+    /** Lifetime of a token minted by {@code POST …/ws/token}: a panel's (PROTOCOL.md §3.1). */
+    public static final Duration WEB_TOKEN_TTL = Duration.ofMinutes(10);
 
     private final Daemon daemon;
     private final Engine engine;
     private final byte[] nodeToken;
     private final NodeMetrics metrics;
+    private final TokenMinter minter;
+    private final WebConsole webConsole = new WebConsole();
 
     /**
      * @param daemon    the node: its servers and engine.
-     * @param nodeToken the node token that authenticates requests.
+     * @param nodeToken the node token that authenticates requests and signs minted websocket tokens.
+     * @param issuer    the {@code iss}/{@code aud} of minted websocket tokens.
      */
-    public AdminApi(final Daemon daemon, final byte[] nodeToken)
+    public AdminApi(final Daemon daemon, final byte[] nodeToken, final String issuer)
     {
         this.daemon = daemon;
         this.engine = daemon.engine();
         this.nodeToken = nodeToken.clone();
         this.metrics = new NodeMetrics(engine);
+        this.minter = new TokenMinter(nodeToken, issuer);
     }
 
     /**
@@ -95,6 +106,11 @@ public final class AdminApi implements HttpHandler
     @Override
     public void handleRequest(final HttpServerExchange exchange)
     {
+        if (webConsole.serves(exchange.getRequestPath()))
+        {
+            webConsole.handleRequest(exchange);
+            return;
+        }
         final Route.Match match = Route.match(exchange.getRequestPath());
         if (match == null)
         {
@@ -202,6 +218,9 @@ public final class AdminApi implements HttpHandler
                     break;
                 case WS_DENY:
                     deny(exchange, body);
+                    break;
+                case WS_TOKEN:
+                    mintToken(exchange, server);
                     break;
                 default:
                     throw new IllegalStateException("no handler for route " + route);
@@ -465,6 +484,25 @@ public final class AdminApi implements HttpHandler
             engine.denylist().denyJti(jti, now);
         }
         noContent(exchange);
+    }
+
+    /**
+     * {@code POST /api/servers/{uuid}/ws/token}: a websocket JWT for this server as a panel issues one
+     * to a root admin (PROTOCOL.md §3.1: admin permissions, 10 minutes, a fresh {@code jti} and
+     * {@code user_uuid}), for the built-in web console. {@code iat} is the current second of the
+     * daemon's clock, but never the boot second, which the boot rule refuses (PROTOCOL.md §3.4).
+     * The body, if any, is ignored; the token is never logged.
+     */
+    private void mintToken(final HttpServerExchange exchange, final ManagedServer server)
+    {
+        final long now = Math.floorDiv(engine.clock().nanoTime(), 1_000_000_000L);
+        final long issuedAt = Math.max(now, daemon.bootEpochSeconds() + 1);
+        final String token = minter.mint(server.uuid(), UUID.randomUUID().toString(), TokenMinter.ADMIN, issuedAt, WEB_TOKEN_TTL);
+        exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
+        final Map<String, Object> body = new LinkedHashMap<>();
+        body.put("token", token);
+        body.put("expires_at", issuedAt + WEB_TOKEN_TTL.toSeconds());
+        json(exchange, 200, body);
     }
 
     private static ApiError badDenyBody()

@@ -23,6 +23,8 @@ enum Route
     INSTALL(Methods.POST),
     REINSTALL(Methods.POST),
     WS_DENY(Methods.POST),
+    /** Mints a websocket token for the built-in web console. */
+    WS_TOKEN(Methods.POST),
     /** The websocket itself; the transport serves {@code GET}, so only other methods arrive here. */
     WEBSOCKET(Methods.GET);
 
@@ -119,6 +121,8 @@ enum Route
                 return REINSTALL;
             case "ws/deny":
                 return WS_DENY;
+            case "ws/token":
+                return WS_TOKEN;
             case "ws":
                 return WEBSOCKET;
             default:

@@ -191,7 +191,7 @@ class AdminApiTest
 
     @ParameterizedTest
     @ValueSource(strings = {"/api/systems", "/api/servers/" + SERVER + "/stop", "/api/servers//ws/deny", "/api/servers/a/b/ws/deny",
-        "/api/servers/", "/api/servers/" + SERVER + "/power/", "/metrics/x", "/"})
+        "/api/servers/", "/api/servers/" + SERVER + "/power/", "/metrics/x", "/console", "/assets/missing.js"})
     void unknownRouteAnswers404(final String path) throws Exception
     {
         final HttpResponse<String> response = post(path, "{}", KEY);
