@@ -71,7 +71,7 @@ final class FrameReader implements ChannelListener<ConduitStreamSourceChannel>
     private int fragmentsLength;
     private long pingWindowStart;
     private int pingsInWindow;
-    private boolean stopped;
+    private volatile boolean stopped;
 
     /**
      * @param engine     the engine the messages go to.
@@ -454,12 +454,12 @@ final class FrameReader implements ChannelListener<ConduitStreamSourceChannel>
     }
 
     /**
-     * Forgets what a connection that is gone still holds. IO thread or the closing thread.
+     * The connection is gone: no more frames are handled. Any thread (the one that closed the
+     * socket); the buffers of a half-read frame go with the connection, so the IO thread is never
+     * raced for them.
      */
     void release()
     {
         stopped = true;
-        carry = null;
-        fragments = null;
     }
 }
