@@ -109,6 +109,7 @@ public final class Daemon implements AutoCloseable
         options.port = config.apiPort();
         options.ioThreads = config.ioThreads();
         options.bufferSize = config.bufferSize();
+        options.sendBuffer = config.sendBuffer();
         options.compression = config.compression();
         options.remote = config.remote();
         options.allowedOrigins = config.allowedOrigins();

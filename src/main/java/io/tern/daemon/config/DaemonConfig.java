@@ -378,6 +378,14 @@ public final class DaemonConfig
     }
 
     /**
+     * @return the profile's {@code transport.send_buffer} in bytes (0: the kernel's autotuning).
+     */
+    public int sendBuffer()
+    {
+        return profile.sendBuffer();
+    }
+
+    /**
      * @return {@code servers}, in file order, uuids unique.
      */
     public List<ServerDefinition> servers()

@@ -57,16 +57,20 @@ public final class PerfProfile
     public static final String IO_THREADS = "transport.io_threads";
     /** Bytes of each Undertow IO buffer. */
     public static final String BUFFER_SIZE = "transport.buffer_size";
+    /** Kernel send buffer of each websocket (SO_SNDBUF); 0 leaves it to the kernel's autotuning. */
+    public static final String SEND_BUFFER = "transport.send_buffer";
 
     /** Default {@link #IO_THREADS}: one per core. */
     public static final int DEFAULT_IO_THREADS = Runtime.getRuntime().availableProcessors();
     /** Default {@link #BUFFER_SIZE}. */
     public static final int DEFAULT_BUFFER_SIZE = 16 * 1024;
+    /** Default {@link #SEND_BUFFER}. */
+    public static final int DEFAULT_SEND_BUFFER = 128 * 1024;
 
     /** Every key a profile may set. */
     public static final List<String> KEYS = List.of(
         RING_SIZE, WAIT_STRATEGY, FANOUT_IDLE, FANOUT_THREADS, TICK_INTERVAL, BROADCAST_CAPACITY, OUTBOUND_BUDGET, OUTBOUND_QUEUE,
-        WRITE_TIMEOUT, PING_INTERVAL, PONG_TIMEOUT, COMPRESSION, IO_THREADS, BUFFER_SIZE);
+        WRITE_TIMEOUT, PING_INTERVAL, PONG_TIMEOUT, COMPRESSION, IO_THREADS, BUFFER_SIZE, SEND_BUFFER);
 
     private static final List<String> WAIT_STRATEGIES = List.of("blocking", "sleeping", "yielding", "busy-spin");
     private static final List<String> IDLE_STRATEGIES = List.of("backoff", "sleeping", "yielding", "busy-spin");
@@ -89,8 +93,11 @@ public final class PerfProfile
     private final Boolean compression;
     private final int ioThreads;
     private final int bufferSize;
+    private final int sendBuffer;
 
-    private PerfProfile(final String source, final EngineConfig engine, final Boolean compression, final int ioThreads, final int bufferSize)
+    private PerfProfile(
+        final String source, final EngineConfig engine, final Boolean compression, final int ioThreads, final int bufferSize,
+        final int sendBuffer)
     {
         this.source = source;
         this.ringSize = engine.ringSize;
@@ -107,6 +114,7 @@ public final class PerfProfile
         this.compression = compression;
         this.ioThreads = ioThreads;
         this.bufferSize = bufferSize;
+        this.sendBuffer = sendBuffer;
     }
 
     /**
@@ -114,7 +122,8 @@ public final class PerfProfile
      */
     public static PerfProfile defaults()
     {
-        return new PerfProfile("built-in defaults", new EngineConfig(), null, DEFAULT_IO_THREADS, DEFAULT_BUFFER_SIZE);
+        return new PerfProfile(
+            "built-in defaults", new EngineConfig(), null, DEFAULT_IO_THREADS, DEFAULT_BUFFER_SIZE, DEFAULT_SEND_BUFFER);
     }
 
     /**
@@ -206,6 +215,7 @@ public final class PerfProfile
         Boolean compression = null;
         int ioThreads = DEFAULT_IO_THREADS;
         int bufferSize = DEFAULT_BUFFER_SIZE;
+        int sendBuffer = DEFAULT_SEND_BUFFER;
         for (final String key : new TreeSet<>(properties.stringPropertyNames()))
         {
             final String value = properties.getProperty(key).trim();
@@ -253,6 +263,9 @@ public final class PerfProfile
                 case BUFFER_SIZE:
                     bufferSize = positiveBytes(source, key, value);
                     break;
+                case SEND_BUFFER:
+                    sendBuffer = (int)Math.min(Integer.MAX_VALUE, size(source, key, value));
+                    break;
                 default:
                     throw new ConfigException(source, "unknown key " + key + "; a profile may set only " + String.join(", ", KEYS));
             }
@@ -263,7 +276,7 @@ public final class PerfProfile
                 PONG_TIMEOUT + " (" + DurationFormat.format(engine.pongTimeoutMillis) + ") must be at least " +
                 PING_INTERVAL + " (" + DurationFormat.format(engine.pingIntervalMillis) + ")");
         }
-        return new PerfProfile(source, engine, compression, ioThreads, bufferSize);
+        return new PerfProfile(source, engine, compression, ioThreads, bufferSize, sendBuffer);
     }
 
     /**
@@ -409,6 +422,14 @@ public final class PerfProfile
     }
 
     /**
+     * @return {@value #SEND_BUFFER} in bytes; 0 leaves it to the kernel.
+     */
+    public int sendBuffer()
+    {
+        return sendBuffer;
+    }
+
+    /**
      * @return every value, one {@code key=value} per entry, for the startup log.
      */
     @Override
@@ -428,7 +449,8 @@ public final class PerfProfile
             ", " + PONG_TIMEOUT + "=" + DurationFormat.format(pongTimeoutMillis) +
             ", " + COMPRESSION + "=" + (compression == null ? "(from YAML)" : compression) +
             ", " + IO_THREADS + "=" + ioThreads +
-            ", " + BUFFER_SIZE + "=" + ByteSizeFormat.format(bufferSize) + "}";
+            ", " + BUFFER_SIZE + "=" + ByteSizeFormat.format(bufferSize) +
+            ", " + SEND_BUFFER + "=" + ByteSizeFormat.format(sendBuffer) + "}";
     }
 
     private static boolean isPath(final String nameOrPath)

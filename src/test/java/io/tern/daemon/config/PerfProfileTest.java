@@ -39,6 +39,9 @@ class PerfProfileTest
         assertSameEngineValues(new EngineConfig(), engineOf(balanced));
         assertEquals(PerfProfile.DEFAULT_IO_THREADS, balanced.ioThreads());
         assertEquals(PerfProfile.DEFAULT_BUFFER_SIZE, balanced.bufferSize());
+        assertEquals(PerfProfile.DEFAULT_SEND_BUFFER, balanced.sendBuffer());
+        assertEquals(PerfProfile.defaults().sendBuffer(), balanced.sendBuffer());
+        assertEquals(new EngineConfig().fanoutThreads, balanced.fanoutThreads());
         assertNull(balanced.compression());
         assertSameEngineValues(engineOf(PerfProfile.defaults()), engineOf(balanced));
     }
@@ -65,6 +68,7 @@ class PerfProfileTest
         assertTrue(profile.broadcastCapacity() > defaults.broadcastCapacity);
         assertEquals(64 * 1024, profile.outboundBudgetBytes());
         assertEquals(8 * 1024, profile.bufferSize());
+        assertEquals(64 * 1024, profile.sendBuffer());
         assertNull(profile.compression());
     }
 
@@ -90,7 +94,8 @@ class PerfProfileTest
             "engine.ring_size=2048\nengine.wait_strategy=yielding\nengine.fanout_idle=busy-spin\n" +
             "engine.tick_interval=50\nengine.broadcast_capacity=512KiB\nsession.outbound_budget=100000\n" +
             "session.outbound_queue=64\nsession.write_timeout=5s\nwebsocket.ping_interval=10s\n" +
-            "websocket.pong_timeout=20s\ntransport.io_threads=3\ntransport.buffer_size=4096\nwebsocket.compression=true\n"));
+            "websocket.pong_timeout=20s\ntransport.io_threads=3\ntransport.buffer_size=4096\nwebsocket.compression=true\n" +
+            "engine.fanout_threads=3\ntransport.send_buffer=0\n"));
         final EngineConfig engine = engineOf(profile);
         assertEquals(2048, engine.ringSize);
         assertEquals("yielding", engine.waitStrategy);
@@ -105,6 +110,8 @@ class PerfProfileTest
         assertEquals(3, profile.ioThreads());
         assertEquals(4096, profile.bufferSize());
         assertEquals(Boolean.TRUE, profile.compression());
+        assertEquals(3, engine.fanoutThreads);
+        assertEquals(0, profile.sendBuffer(), "0 leaves the send buffer to the kernel");
     }
 
     @Test

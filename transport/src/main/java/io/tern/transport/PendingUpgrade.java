@@ -9,6 +9,7 @@ import io.undertow.server.HttpUpgradeListener;
 import io.undertow.server.ServerConnection;
 import io.undertow.util.Headers;
 import org.xnio.IoUtils;
+import org.xnio.Options;
 import org.xnio.StreamConnection;
 
 import java.util.Set;
@@ -27,6 +28,7 @@ final class PendingUpgrade implements HttpUpgradeListener, ServerConnection.Clos
     private final Engine engine;
     private final ServerHandle server;
     private final Set<Connection> openConnections;
+    private final int sendBuffer;
     private VerifiedToken token;
     private UpgradeExchange facade;
 
@@ -34,9 +36,11 @@ final class PendingUpgrade implements HttpUpgradeListener, ServerConnection.Clos
      * @param engine          the engine.
      * @param server          the server whose slot is reserved.
      * @param openConnections the open websockets.
+     * @param sendBuffer      SO_SNDBUF of the upgraded socket, 0 for the kernel's default.
      */
-    PendingUpgrade(final Engine engine, final ServerHandle server, final Set<Connection> openConnections)
+    PendingUpgrade(final Engine engine, final ServerHandle server, final Set<Connection> openConnections, final int sendBuffer)
     {
+        this.sendBuffer = sendBuffer;
         this.engine = engine;
         this.server = server;
         this.openConnections = openConnections;
@@ -66,6 +70,10 @@ final class PendingUpgrade implements HttpUpgradeListener, ServerConnection.Clos
         try
         {
             final boolean deflate = exchange.getResponseHeaders().contains(Headers.SEC_WEB_SOCKET_EXTENSIONS);
+            if (sendBuffer > 0)
+            {
+                limitSendBuffer(streamConnection, sendBuffer);
+            }
             connection = new Connection(engine, streamConnection, deflate, openConnections);
         }
         catch (final RuntimeException ex)
@@ -76,6 +84,22 @@ final class PendingUpgrade implements HttpUpgradeListener, ServerConnection.Clos
         }
         final Session session = engine.openSession(server, connection, token);
         connection.open(session);
+    }
+
+    /**
+     * Fixes SO_SNDBUF, which also turns the kernel's send-buffer autotuning off for this socket. A
+     * socket that refuses the option keeps the kernel's default: the connection still works.
+     */
+    private static void limitSendBuffer(final StreamConnection streamConnection, final int bytes)
+    {
+        try
+        {
+            streamConnection.setOption(Options.SEND_BUFFER, bytes);
+        }
+        catch (final java.io.IOException | IllegalArgumentException ex)
+        {
+            // Only a closed socket refuses SO_SNDBUF; the close listener handles that.
+        }
     }
 
     /**

@@ -21,6 +21,12 @@ public final class TransportOptions
     public int workerThreads = 0;
     /** {@code transport.buffer_size}: bytes of each pooled (direct) IO buffer. */
     public int bufferSize = 16 * 1024;
+    /**
+     * {@code transport.send_buffer}: the kernel send buffer (SO_SNDBUF) of each websocket, so a
+     * client that stops reading holds at most this much kernel memory besides its outbound budget;
+     * 0 leaves it to the kernel's autotuning (up to {@code net.ipv4.tcp_wmem}'s maximum, 4 MiB).
+     */
+    public int sendBuffer = 128 * 1024;
     /** {@code websocket.compression}: negotiate permessage-deflate when the client offers it. */
     public boolean compression = true;
     /** {@code remote}: the panel URL; the Origin always allowed and the default CORS origin. */

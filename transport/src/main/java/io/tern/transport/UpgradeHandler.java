@@ -42,15 +42,20 @@ final class UpgradeHandler
     private final OriginPolicy origins;
     private final Handshake handshake;
     private final Set<Connection> openConnections;
+    private final int sendBuffer;
 
     /**
      * @param engine          the engine that owns the servers and sessions.
      * @param origins         the Origin policy.
      * @param compression     whether permessage-deflate is offered.
      * @param openConnections where open websockets are tracked.
+     * @param sendBuffer      SO_SNDBUF of each upgraded socket, 0 for the kernel's default.
      */
-    UpgradeHandler(final Engine engine, final OriginPolicy origins, final boolean compression, final Set<Connection> openConnections)
+    UpgradeHandler(
+        final Engine engine, final OriginPolicy origins, final boolean compression, final Set<Connection> openConnections,
+        final int sendBuffer)
     {
+        this.sendBuffer = sendBuffer;
         this.engine = engine;
         this.origins = origins;
         this.openConnections = openConnections;
@@ -87,7 +92,7 @@ final class UpgradeHandler
             ErrorResponses.json(exchange, StatusCodes.BAD_REQUEST, ErrorResponses.TOO_MANY_CONNECTIONS);
             return;
         }
-        final PendingUpgrade pending = new PendingUpgrade(engine, server, openConnections);
+        final PendingUpgrade pending = new PendingUpgrade(engine, server, openConnections, sendBuffer);
         try
         {
             if (check(exchange, uuid, pending))

@@ -41,7 +41,7 @@ public final class WebsocketServer implements AutoCloseable
         }
         this.options = options;
         final OriginPolicy origins = new OriginPolicy(options.remote, options.allowedOrigins, options.allowCorsPrivateNetwork);
-        final UpgradeHandler upgrades = new UpgradeHandler(engine, origins, options.compression, connections);
+        final UpgradeHandler upgrades = new UpgradeHandler(engine, origins, options.compression, connections, options.sendBuffer);
         final Router router = new Router(origins, upgrades, options.fallback != null ? options.fallback : new NotFoundHandler());
         final Undertow.Builder builder = Undertow.builder()
             .setBufferSize(options.bufferSize)

@@ -71,6 +71,7 @@ public final class LoadGenerator
     private static final byte[] STATUS = "{\"event\":\"status\"".getBytes(StandardCharsets.US_ASCII);
     private static final Pattern GENERATOR_RATE = Pattern.compile("(?:LineGenerator|BenchLines)\\s+([0-9.]+)");
 
+    private static final int STALLED_RECEIVE_BUFFER = 16 * 1024;
     private static final int CONNECTING = 0;
     private static final int HANDSHAKE = 1;
     private static final int AUTHENTICATING = 2;
@@ -111,6 +112,8 @@ public final class LoadGenerator
     private long otherFrames;
     private long pings;
     private int stalledCount;
+    /** Sessions 0 .. stalledPlanned-1 will stall; they get a small receive buffer, as a slow client on a slow link has. */
+    private int stalledPlanned;
     private long stalledLines;
     private long stalledLost;
     private int stalledClosed;
@@ -179,6 +182,7 @@ public final class LoadGenerator
         }
 
         final LoadGenerator generator = new LoadGenerator(target, sessionCount);
+        generator.stalledPlanned = options.integer("stalled", 0);
         final long rssBefore = daemon == null ? -1 : daemon.rssBytes();
         final long heapBefore = daemon == null || !heap ? -1 : daemon.liveHeapBytes();
         System.out.printf("before connecting: daemon RSS %s, live heap %s%n", mib(rssBefore), mib(heapBefore));
@@ -284,7 +288,8 @@ public final class LoadGenerator
             "  --connect-timeout D        give up connecting after this (default 120s)",
             "  --origin O                 the Origin header (default: the config's remote, else http://tern-load-generator)",
             "  --report-every D           print a line every D during the window (default 5s)",
-            "  --stalled K                the first K sessions stop reading when the window starts (slow clients); they are",
+            "  --stalled K                the first K sessions stop reading when the window starts (slow clients; their",
+            "                             receive buffer is 16 KiB, so the kernel does not absorb minutes of lines); they are",
             "                             left out of the figures above and read again after the window, to show what they lost",
             "",
             "Needs ulimit -n above N (one descriptor per session; the hard limit here is 20000 per process).");
@@ -319,6 +324,11 @@ public final class LoadGenerator
             session.channel = SocketChannel.open();
             session.channel.configureBlocking(false);
             session.channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            if (index < stalledPlanned)
+            {
+                // Set before connecting, so the window stays small: the kernel cannot absorb minutes of lines.
+                session.channel.setOption(StandardSocketOptions.SO_RCVBUF, STALLED_RECEIVE_BUFFER);
+            }
             if (session.channel.connect(address))
             {
                 session.key = session.channel.register(selector, SelectionKey.OP_READ, session);
@@ -717,12 +727,9 @@ public final class LoadGenerator
     /** The first {@code count} authenticated sessions stop reading: their socket fills and the daemon's budget for them is used up. */
     private void stall(final int count)
     {
-        for (final Session session : sessions)
+        for (int i = 0; i < Math.min(count, sessions.length); i++)
         {
-            if (stalledCount == count)
-            {
-                return;
-            }
+            final Session session = sessions[i];
             if (session != null && session.state == AUTHENTICATED && session.key != null && session.key.isValid())
             {
                 session.stalled = true;
