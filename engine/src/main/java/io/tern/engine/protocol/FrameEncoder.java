@@ -78,9 +78,9 @@ public final class FrameEncoder
     }
 
     private final FramePool pool;
-    /** Recently used event names and their encoded headers (padded to whole words), round-robin replaced. */
+    /** Recently used event names and their encoded headers, round-robin replaced. */
     private final String[] headerEvents = new String[HEADER_SLOTS];
-    private final byte[][] headers = new byte[HEADER_SLOTS][HEADER_CAPACITY + Long.BYTES];
+    private final byte[][] headers = new byte[HEADER_SLOTS][HEADER_CAPACITY];
     private final int[] headerLengths = new int[HEADER_SLOTS];
     private int nextHeaderSlot;
 
@@ -183,8 +183,8 @@ public final class FrameEncoder
 
     /**
      * Writes {@code {"event":"<event>","args":["} at the start of {@code out}, from a small cache
-     * of recent headers (event names are constants, so identity finds them) copied a word at a
-     * time. Misses refill a preallocated slot; names too long for one are written directly.
+     * of recent headers (event names are constants, so identity finds them). Misses refill a
+     * preallocated slot; names too long for one are written directly.
      *
      * @return the length of the header.
      */
@@ -214,12 +214,8 @@ public final class FrameEncoder
             headerLengths[slot] = length;
             headerEvents[slot] = event;
         }
-        final byte[] header = headers[slot];
         final int length = headerLengths[slot];
-        for (int i = 0; i < length; i += Long.BYTES)
-        {
-            LONGS.set(out, i, (long)LONGS.get(header, i));
-        }
+        System.arraycopy(headers[slot], 0, out, 0, length);
         return length;
     }
 
