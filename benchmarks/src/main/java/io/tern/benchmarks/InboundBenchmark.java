@@ -18,13 +18,16 @@ import io.tern.engine.session.Sessions;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -45,10 +48,21 @@ import java.util.concurrent.TimeUnit;
 public class InboundBenchmark
 {
     private static final String SERVER = "0b7e3d8a-1111-4222-8333-444455556666";
+    /**
+     * Every op moves the clock a second on (so the limiters always have a token); at millions of
+     * ops per second a token of hours or days expires in the first warm-up iteration and every
+     * later frame measures the {@code jwt error} reply instead. A thousand years outlasts any run.
+     */
+    private static final long TOKEN_LIFETIME_MILLIS = 1000L * 365 * 24 * 3600 * 1000;
 
     private final BenchClock clock = new BenchClock();
     private final InboundEvent slot = new InboundEvent();
     private InboundHandler handler;
+    private TokenVerifier verifier;
+    private IdleServer control;
+    private DiscardingSink sink;
+    private long framesBefore;
+    private long commandsBefore;
     private Session session;
     private ByteBuffer[] sendStats;
     private ByteBuffer[] sendCommand;
@@ -59,25 +73,57 @@ public class InboundBenchmark
         final EngineConfig config = new EngineConfig();
         final Denylist denylist = new Denylist(0);
         final byte[] key = "benchmark-node-token-0123456789ab".getBytes(StandardCharsets.UTF_8);
-        final TokenVerifier verifier = new TokenVerifier(key, false, denylist);
+        verifier = new TokenVerifier(key, false, denylist);
         final Sessions sessions = new Sessions(config, clock);
         final FanoutAgent fanout = new FanoutAgent("Tern", new io.tern.engine.EngineCounters());
         handler = new InboundHandler(config, clock, verifier, sessions, fanout, new io.tern.engine.EngineCounters());
-        final ServerHandle server = new ServerHandle(new IdleServer(), new ServerChannel(SERVER, 64 * 1024, "Tern"), 30);
-        final DiscardingSink sink = new DiscardingSink();
+        control = new IdleServer();
+        final ServerHandle server = new ServerHandle(control, new ServerChannel(SERVER, 64 * 1024, "Tern"), 30);
+        sink = new DiscardingSink();
         session = sessions.create(1, server, sink);
         sink.session = session;
         final String jwt = com.auth0.jwt.JWT.create()
             .withClaim("server_uuid", SERVER).withClaim("user_uuid", "u").withJWTId("j")
             .withArrayClaim("permissions", new String[] {"*"})
             .withIssuedAt(new java.util.Date(clock.nanos / 1_000_000))
-            .withExpiresAt(new java.util.Date(clock.nanos / 1_000_000 + 3_600_000_000L))
+            .withExpiresAt(new java.util.Date(clock.nanos / 1_000_000 + TOKEN_LIFETIME_MILLIS))
             .sign(com.auth0.jwt.algorithms.Algorithm.HMAC256(key));
         InboundEvent.fillOpen(slot, 0, session, verifier.verifyForServer(jwt, SERVER, clock.nanos));
         handler.onEvent(slot, 0, true);
         sendStats = new ByteBuffer[] {ByteBuffer.wrap("{\"event\":\"send stats\",\"args\":[null]}".getBytes(StandardCharsets.UTF_8))};
         sendCommand = new ByteBuffer[] {ByteBuffer.wrap("{\"event\":\"send command\",\"args\":[\"say hello \\\"world\\\"\"]}"
             .getBytes(StandardCharsets.UTF_8))};
+    }
+
+    @Setup(Level.Iteration)
+    public void markIteration()
+    {
+        framesBefore = sink.frames;
+        commandsBefore = control.commands;
+    }
+
+    /**
+     * Fails the run when the ops did not take the path they are named for: the token must still
+     * be valid, {@code send command} must reach the server and reply nothing, {@code send stats}
+     * must reply.
+     */
+    @TearDown(Level.Iteration)
+    public void checkPath(final BenchmarkParams params)
+    {
+        if (verifier.failure(session.token, clock.nanos) != null)
+        {
+            throw new IllegalStateException("the token stopped being valid: " + verifier.failure(session.token, clock.nanos));
+        }
+        final boolean command = params.getBenchmark().endsWith("sendCommand");
+        if (command && (control.commands == commandsBefore || sink.frames != framesBefore))
+        {
+            throw new IllegalStateException("send command did not reach the server, or was answered: "
+                + (control.commands - commandsBefore) + " commands, " + (sink.frames - framesBefore) + " frames");
+        }
+        if (!command && sink.frames == framesBefore)
+        {
+            throw new IllegalStateException("send stats was not answered");
+        }
     }
 
     @Benchmark
@@ -101,6 +147,8 @@ public class InboundBenchmark
     /** A running server with fixed usage; commands and power are accepted and dropped. */
     private static final class IdleServer implements ServerControl
     {
+        long commands;
+
         @Override
         public String uuid()
         {
@@ -131,6 +179,7 @@ public class InboundBenchmark
         @Override
         public CommandResult sendCommand(final byte[] utf8, final int offset, final int length)
         {
+            commands++;
             return CommandResult.ACCEPTED;
         }
 

@@ -5,10 +5,10 @@ import io.tern.engine.protocol.FrameKind;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.LongFunction;
 
 /**
@@ -22,20 +22,54 @@ import java.util.function.LongFunction;
  * queued: the last eighth of the queue is kept for them, and a queue full of essentials means the
  * client is gone, so it is closed with 1013. When
  * the queue drains after drops, one notice frame tells the client how many lines it missed.
+ *
+ * <p>Threads and cost: producers (fan-out agents, the inbound handler) on any thread; completions
+ * ({@link #onFrameWritten(boolean)}) on any thread but one at a time, in write order, as
+ * {@link FrameSink} requires. A producer that finds the queue empty, nothing in flight beyond the
+ * window and nothing pending takes the drainer flag and hands the frame straight to the sink,
+ * without the MPSC queue. Every counter has a single writer (the flag holder, the completer, or
+ * the queueing producers for {@code queuedInBytes}), so the common delivery costs the flag's
+ * acquire and release plus the frame's release; a completion the transport reports inside the
+ * drainer's own write or flush (a writable socket) skips the wake-up check, since the drainer
+ * looks again before it lets go of the flag.
  */
 public final class Outbound
 {
-    private final ManyToOneConcurrentArrayQueue<Frame> queue;
     /** Frames handed to the transport and not yet written; more than one, so writes can batch. */
     public static final int MAX_IN_FLIGHT = 64;
     private static final int IN_FLIGHT_MASK = MAX_IN_FLIGHT - 1;
 
-    private final AtomicBoolean draining = new AtomicBoolean();
-    private final AtomicReferenceArray<Frame> inFlight = new AtomicReferenceArray<>(MAX_IN_FLIGHT);
-    private final AtomicLong completed = new AtomicLong();
-    private final AtomicLong acknowledged = new AtomicLong();
-    private volatile long submitted;
-    private final AtomicLong queuedBytes = new AtomicLong();
+    private static final VarHandle DRAINING;
+    private static final VarHandle SUBMITTED;
+    private static final VarHandle COMPLETED;
+    private static final VarHandle DRAINER_BYTES;
+    private static final VarHandle RELEASED_BYTES;
+    private static final VarHandle QUEUED_IN_BYTES;
+    private static final VarHandle LAST_PROGRESS;
+    private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Frame[].class);
+
+    static
+    {
+        try
+        {
+            final MethodHandles.Lookup lookup = MethodHandles.lookup();
+            DRAINING = lookup.findVarHandle(Outbound.class, "draining", int.class);
+            SUBMITTED = lookup.findVarHandle(Outbound.class, "submitted", long.class);
+            COMPLETED = lookup.findVarHandle(Outbound.class, "completed", long.class);
+            DRAINER_BYTES = lookup.findVarHandle(Outbound.class, "drainerBytes", long.class);
+            RELEASED_BYTES = lookup.findVarHandle(Outbound.class, "releasedBytes", long.class);
+            QUEUED_IN_BYTES = lookup.findVarHandle(Outbound.class, "queuedInBytes", long.class);
+            LAST_PROGRESS = lookup.findVarHandle(Outbound.class, "lastProgressNanos", long.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
+
+    private final ManyToOneConcurrentArrayQueue<Frame> queue;
+    /** Frames handed to the transport, by write sequence; set by the drainer, emptied by the completer. */
+    private final Frame[] inFlight = new Frame[MAX_IN_FLIGHT];
     private final AtomicLong missedLines = new AtomicLong();
     private final AtomicReference<Frame> pendingStats = new AtomicReference<>();
     private final FrameSink sink;
@@ -45,6 +79,21 @@ public final class Outbound
     private final LongFunction<Frame> missedNotice;
     private final Runnable onOverflow;
     private AtomicLong droppedCounter;
+
+    /** 1 while a thread drains; taken with a CAS, let go with a volatile store. */
+    private volatile int draining;
+    /** The thread holding {@code draining}, so a completion reported inside its own write is recognised. */
+    private Thread drainer;
+    /** Frames handed to the sink; written by the flag holder only. */
+    private volatile long submitted;
+    /** Frames reported written; written by the completer only. */
+    private volatile long completed;
+    /** Bytes accepted by the flag holder (direct hand-offs, pending stats, notices) minus closed-queue releases. */
+    private volatile long drainerBytes;
+    /** Bytes of completed frames; written by the completer only. */
+    private volatile long releasedBytes;
+    /** Bytes queued through the MPSC queue by producers that did not hold the flag. */
+    private volatile long queuedInBytes;
     private volatile long lastProgressNanos;
     private volatile int closeCode;
     private volatile String closeReason;
@@ -102,17 +151,35 @@ public final class Outbound
         }
         final int kind = frame.kind();
         final long length = frame.length();
-        if (kind != FrameKind.ESSENTIAL && (queuedBytes.get() + length > budgetBytes || queue.size() >= droppableFrames))
+        final long queued = queuedBytes();
+        if (kind != FrameKind.ESSENTIAL && (queued + length > budgetBytes || queue.size() >= droppableFrames))
         {
             return overBudget(frame, kind);
         }
-        if (queuedBytes.getAndAdd(length) == 0)
+        if (DRAINING.compareAndSet(this, 0, 1))
         {
-            lastProgressNanos = clock.nanoTime();
+            drainer = Thread.currentThread();
+            if (canHandOver())
+            {
+                if (queued == 0)
+                {
+                    LAST_PROGRESS.setRelease(this, clock.nanoTime());
+                }
+                DRAINER_BYTES.setRelease(this, drainerBytes + length);
+                submit(frame);
+                sink.flush();
+                letGo();
+                return true;
+            }
+            letGo();
+        }
+        if ((long)QUEUED_IN_BYTES.getAndAdd(this, length) + queued == 0)
+        {
+            LAST_PROGRESS.setRelease(this, clock.nanoTime());
         }
         if (!queue.offer(frame))
         {
-            queuedBytes.getAndAdd(-length);
+            QUEUED_IN_BYTES.getAndAdd(this, -length);
             if (kind == FrameKind.ESSENTIAL)
             {
                 frame.release();
@@ -123,6 +190,16 @@ public final class Outbound
         }
         drain();
         return true;
+    }
+
+    /**
+     * Flag holder only: whether a new frame may skip the queue, i.e. nothing queued, pending or
+     * closing could have to go before it and the window has room.
+     */
+    private boolean canHandOver()
+    {
+        return !closed && closeCode == 0 && queue.peek() == null && pendingStats.get() == null
+            && missedLines.get() == 0 && submitted - completed < MAX_IN_FLIGHT;
     }
 
     private boolean overBudget(final Frame frame, final int kind)
@@ -149,7 +226,7 @@ public final class Outbound
 
     /**
      * Called by the transport when a frame handed to {@link FrameSink#write(Frame)} is written (or
-     * failed), in the order the frames were handed over. Any thread.
+     * failed), in the order the frames were handed over and one call at a time. Any thread.
      *
      * @param success false when the write failed; the session is then treated as closed.
      */
@@ -157,20 +234,32 @@ public final class Outbound
     {
         // The slot is emptied before the window advances, so the drainer never reuses a slot
         // whose completion is still being processed.
-        final long sequence = acknowledged.getAndIncrement();
-        final Frame done = inFlight.getAndSet((int)(sequence & IN_FLIGHT_MASK), null);
+        final long sequence = completed;
+        final int slot = (int)(sequence & IN_FLIGHT_MASK);
+        final Frame done = (Frame)SLOTS.getAcquire(inFlight, slot);
         if (done != null)
         {
-            queuedBytes.getAndAdd(-done.length());
+            SLOTS.setRelease(inFlight, slot, null);
+            RELEASED_BYTES.setRelease(this, releasedBytes + done.length());
             done.release();
         }
-        lastProgressNanos = clock.nanoTime();
-        completed.incrementAndGet();
+        LAST_PROGRESS.setRelease(this, clock.nanoTime());
         if (!success)
         {
             closed = true;
         }
-        drain();
+        COMPLETED.setRelease(this, sequence + 1);
+        if (drainer == Thread.currentThread())
+        {
+            return;
+        }
+        // Pairs with the drainer's volatile release of the flag: either it sees this completion
+        // or this thread sees the work it left.
+        VarHandle.fullFence();
+        if (hasWork())
+        {
+            drain();
+        }
     }
 
     /**
@@ -182,21 +271,20 @@ public final class Outbound
      */
     private void drain()
     {
-        while (draining.compareAndSet(false, true))
+        while (DRAINING.compareAndSet(this, 0, 1))
         {
+            drainer = Thread.currentThread();
             try
             {
                 boolean wrote = false;
-                while (!closed && submitted - completed.get() < MAX_IN_FLIGHT)
+                while (!closed && submitted - completed < MAX_IN_FLIGHT)
                 {
                     final Frame next = nextFrame();
                     if (next == null)
                     {
                         break;
                     }
-                    inFlight.set((int)(submitted & IN_FLIGHT_MASK), next);
-                    submitted++;
-                    sink.write(next);
+                    submit(next);
                     wrote = true;
                 }
                 if (wrote)
@@ -207,7 +295,7 @@ public final class Outbound
                 {
                     releaseQueued();
                 }
-                else if (closeCode != 0 && closeSent == 0 && queue.peek() == null && submitted == completed.get())
+                else if (closeCode != 0 && closeSent == 0 && queue.peek() == null && submitted == completed)
                 {
                     closeSent = 1;
                     sink.close(closeCode, closeReason);
@@ -215,13 +303,34 @@ public final class Outbound
             }
             finally
             {
-                draining.set(false);
+                drainer = null;
+                draining = 0;
             }
             if (!hasWork())
             {
                 return;
             }
         }
+    }
+
+    /** Flag holder: lets go of the flag and drains again if work arrived meanwhile. */
+    private void letGo()
+    {
+        drainer = null;
+        draining = 0;
+        if (hasWork())
+        {
+            drain();
+        }
+    }
+
+    /** Flag holder: hands one frame to the transport. The slot is published before the sink sees the frame. */
+    private void submit(final Frame frame)
+    {
+        final long sequence = submitted;
+        SLOTS.setRelease(inFlight, (int)(sequence & IN_FLIGHT_MASK), frame);
+        SUBMITTED.setRelease(this, sequence + 1);
+        sink.write(frame);
     }
 
     /** Whether a drainer is needed now; checked after letting go of the flag, so no work is stranded. */
@@ -231,7 +340,7 @@ public final class Outbound
         {
             return queue.peek() != null || pendingStats.get() != null;
         }
-        final long unwritten = submitted - completed.get();
+        final long unwritten = submitted - completed;
         if (queue.peek() != null)
         {
             return unwritten < MAX_IN_FLIGHT;
@@ -245,7 +354,7 @@ public final class Outbound
         Frame frame;
         while ((frame = queue.poll()) != null)
         {
-            queuedBytes.getAndAdd(-frame.length());
+            QUEUED_IN_BYTES.getAndAdd(this, (long)-frame.length());
             frame.release();
         }
         final Frame stats = pendingStats.getAndSet(null);
@@ -258,14 +367,14 @@ public final class Outbound
     private Frame nextFrame()
     {
         Frame next = queue.poll();
-        if (next != null || submitted != completed.get())
+        if (next != null || submitted != completed)
         {
             return next;
         }
         next = pendingStats.getAndSet(null);
         if (next != null)
         {
-            queuedBytes.getAndAdd(next.length());
+            DRAINER_BYTES.setRelease(this, drainerBytes + next.length());
             return next;
         }
         final long missed = missedLines.getAndSet(0);
@@ -273,7 +382,7 @@ public final class Outbound
         {
             totalDroppedLines += missed;
             next = missedNotice.apply(missed);
-            queuedBytes.getAndAdd(next.length());
+            DRAINER_BYTES.setRelease(this, drainerBytes + next.length());
             return next;
         }
         return null;
@@ -309,15 +418,17 @@ public final class Outbound
      */
     public boolean isStalled(final long nowNanos, final long timeoutNanos)
     {
-        return queuedBytes.get() > 0 && nowNanos - lastProgressNanos > timeoutNanos;
+        return queuedBytes() > 0 && nowNanos - lastProgressNanos > timeoutNanos;
     }
 
     /**
-     * @return bytes queued or in flight.
+     * @return bytes queued or in flight. Completed bytes are read first: every frame they count
+     * was accepted before, so the result is never negative.
      */
     public long queuedBytes()
     {
-        return queuedBytes.get();
+        final long released = releasedBytes;
+        return drainerBytes + queuedInBytes - released;
     }
 
     /**
