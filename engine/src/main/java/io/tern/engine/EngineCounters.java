@@ -31,14 +31,44 @@ public final class EngineCounters
 
     /** Inbound frames by event; written by the handler thread. */
     public final AtomicLongArray framesIn = new AtomicLongArray(INBOUND_EVENTS.length);
-    /** Frames queued to sessions by event: slots 0–5 by the fan-out thread, 6–11 by the handler thread. */
+    /** Frames the handler thread queued to sessions, by event; each fan-out agent counts its own in {@link #newFramesOutWriter()}. */
     public final AtomicLongArray framesOut = new AtomicLongArray(OUTBOUND_EVENTS.length);
+    private final java.util.List<AtomicLongArray> agentFramesOut = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Refusals: [0] global limiter, [1] per-event limiters; handler thread. */
     public final AtomicLongArray rateLimited = new AtomicLongArray(2);
     /** Handler-thread gauges: [0] open sessions, [1] authenticated sessions. */
     public final AtomicLongArray handlerGauges = new AtomicLongArray(2);
     /** Console lines dropped for slow sessions; any thread (only under overload). */
     public final java.util.concurrent.atomic.AtomicLong droppedLines = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * @return a new by-event count of frames queued to sessions, for one more writing thread (a fan-out agent);
+     * {@link #framesOutTotals()} adds it in.
+     */
+    public AtomicLongArray newFramesOutWriter()
+    {
+        final AtomicLongArray counts = new AtomicLongArray(OUTBOUND_EVENTS.length);
+        agentFramesOut.add(counts);
+        return counts;
+    }
+
+    /**
+     * @return frames queued to sessions by event, summed over the handler and every fan-out agent. Any thread.
+     */
+    public AtomicLongArray framesOutTotals()
+    {
+        final AtomicLongArray totals = new AtomicLongArray(OUTBOUND_EVENTS.length);
+        for (int i = 0; i < OUTBOUND_EVENTS.length; i++)
+        {
+            long sum = framesOut.get(i);
+            for (final AtomicLongArray agent : agentFramesOut)
+            {
+                sum += agent.get(i);
+            }
+            totals.set(i, sum);
+        }
+        return totals;
+    }
 
     /**
      * Adds one from the slot's single writer.

@@ -52,7 +52,7 @@ public final class NodeMetrics
         byEvent(out, "tern_frames_in_total", "Websocket messages received, by event (invalid = not a JSON event).",
             EngineCounters.INBOUND_EVENTS, counters.framesIn);
         byEvent(out, "tern_frames_out_total", "Websocket frames queued to sessions, by event.",
-            EngineCounters.OUTBOUND_EVENTS, counters.framesOut);
+            EngineCounters.OUTBOUND_EVENTS, counters.framesOutTotals());
         out.family("tern_rate_limited_total", "counter", "Inbound messages refused by a rate limiter.")
             .sample("tern_rate_limited_total", "limiter", "global", counters.rateLimited.get(0))
             .sample("tern_rate_limited_total", "limiter", "event", counters.rateLimited.get(1));

@@ -49,7 +49,14 @@ public final class FanoutAgent implements Agent, MessageHandler
     private final AtomicLong laps = new AtomicLong();
     private final String appName;
     private final EngineCounters counters;
+    /** This agent's own by-event counts: several agents run, and each slot has one writer. */
+    private final java.util.concurrent.atomic.AtomicLongArray framesOut;
     private Subscription current;
+    /**
+     * Where every receiver of this agent copies a record before it is handled: one at a time on
+     * this thread, so one buffer serves all the servers (not one record-sized array per server).
+     */
+    private UnsafeBuffer receiveScratch = new UnsafeBuffer(new byte[0]);
 
     /**
      * @param appName the daemon name for lap notices.
@@ -58,6 +65,7 @@ public final class FanoutAgent implements Agent, MessageHandler
     {
         this.appName = appName;
         this.counters = counters;
+        this.framesOut = counters.newFramesOutWriter();
         for (final ServerState state : ServerState.values())
         {
             statusFrames[state.ordinal()] = FrameEncoder.constant(Events.STATUS, state.wireName(), FrameKind.ESSENTIAL);
@@ -104,7 +112,17 @@ public final class FanoutAgent implements Agent, MessageHandler
      */
     public void addServer(final ServerHandle server)
     {
-        commands.offer(() -> servers.add(new Subscription(server)));
+        commands.offer(() -> servers.add(new Subscription(server, receiveScratch(server.channel().maxRecordLength()))));
+    }
+
+    /** Agent thread: the shared copy buffer, enlarged for a channel with longer records. */
+    private UnsafeBuffer receiveScratch(final int maxRecordLength)
+    {
+        if (receiveScratch.capacity() < maxRecordLength)
+        {
+            receiveScratch = new UnsafeBuffer(new byte[maxRecordLength]);
+        }
+        return receiveScratch;
     }
 
     /**
@@ -124,12 +142,33 @@ public final class FanoutAgent implements Agent, MessageHandler
      */
     public void subscribe(final Session session)
     {
+        subscribe(session, null);
+    }
+
+    /**
+     * Starts delivering the server's broadcast to {@code session}, which was just sent the
+     * {@code status} of {@code stateSent}. Any thread. A state change whose record this agent read
+     * before the subscription took effect would never reach the session, so once subscribed, the
+     * session is sent the current state if it is not the one it was told: later records arrive as
+     * usual, so the session always ends on the server's latest state.
+     *
+     * @param session   the session.
+     * @param stateSent the state of the {@code status} frame the session was sent, or {@code null}.
+     */
+    public void subscribe(final Session session, final ServerState stateSent)
+    {
         commands.offer(() ->
         {
             final Subscription subscription = find(session.server());
             if (subscription != null && !session.isClosed())
             {
                 subscription.add(session);
+                final ServerState now = session.server().control().state();
+                if (stateSent != null && now != stateSent && session.forwardPermissions() != 0)
+                {
+                    session.outbound().offer(statusFrame(now));
+                    EngineCounters.add(framesOut, EngineCounters.OUT_STATUS, 1);
+                }
             }
         });
     }
@@ -224,7 +263,7 @@ public final class FanoutAgent implements Agent, MessageHandler
                 counter = EngineCounters.OUT_CONSOLE;
                 break;
             case RecordType.STATUS:
-                EngineCounters.add(counters.framesOut, EngineCounters.OUT_STATUS, subscription.deliver(statusFrames[buffer.getByte(index)], 0));
+                EngineCounters.add(framesOut, EngineCounters.OUT_STATUS, subscription.deliver(statusFrames[buffer.getByte(index)], 0));
                 return;
             case RecordType.STATS:
                 frame = encoder.encode(Events.STATS, buffer, index, length, FrameKind.STATS);
@@ -259,7 +298,7 @@ public final class FanoutAgent implements Agent, MessageHandler
             default:
                 return;
         }
-        EngineCounters.add(counters.framesOut, counter, subscription.deliver(frame, requiredPermission));
+        EngineCounters.add(framesOut, counter, subscription.deliver(frame, requiredPermission));
         frame.release();
     }
 
@@ -287,11 +326,10 @@ public final class FanoutAgent implements Agent, MessageHandler
         private Session[] eligible = new Session[8];
         private int count;
 
-        Subscription(final ServerHandle server)
+        Subscription(final ServerHandle server, final UnsafeBuffer scratch)
         {
             this.server = server;
-            this.receiver = new CopyBroadcastReceiver(server.channel().newReceiver(),
-                new UnsafeBuffer(new byte[server.channel().maxRecordLength()]));
+            this.receiver = new CopyBroadcastReceiver(server.channel().newReceiver(), scratch);
         }
 
         void add(final Session session)

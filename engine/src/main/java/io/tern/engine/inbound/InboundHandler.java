@@ -416,11 +416,12 @@ public final class InboundHandler implements EventHandler<InboundEvent>
         {
             return;
         }
-        fanoutOf(session).subscribe(session);
         EngineCounters.add(counters.handlerGauges, 1, 1);
         final ServerControl control = session.server().control();
         final ServerState state = control.state();
         send(session, fanoutOf(session).statusFrame(state), EngineCounters.OUT_STATUS);
+        // After the status is queued: the agent corrects it if the state changed before the subscription took effect.
+        fanoutOf(session).subscribe(session, state);
         if (state == ServerState.OFFLINE)
         {
             sendStats(session, control);

@@ -39,6 +39,23 @@ class FanoutAgentTest
     }
 
     @Test
+    void aSubscriptionThatMissedAStateChangeSendsTheCurrentState()
+    {
+        // The handler told the session "offline"; the server went on to running before the agent
+        // took the subscription, so the record of that change was read without this session.
+        final RecordingSink sink = harness.authenticated("*");
+        harness.control.state = ServerState.RUNNING;
+
+        harness.fanout.subscribe(sink.session, ServerState.OFFLINE);
+        harness.pumpFanout();
+        assertEquals(List.of("{\"event\":\"status\",\"args\":[\"running\"]}"), sink.drain());
+
+        harness.fanout.subscribe(sink.session, ServerState.RUNNING);
+        harness.pumpFanout();
+        assertEquals(List.of(), sink.drain(), "a session told the current state gets nothing more");
+    }
+
+    @Test
     void installOutputNeedsTheAdminPermission()
     {
         final RecordingSink owner = harness.authenticated("*");
