@@ -119,10 +119,14 @@ public final class Frame
         return refs;
     }
 
+    /**
+     * Readies a frame just taken from its pool: no other thread can see it until the owner
+     * publishes it (a queue offer, itself a release), so release stores are enough here.
+     */
     void resetRefs(final int count)
     {
-        REFS.set(this, count);
-        deflateState = NOT_DEFLATED;
+        REFS.lazySet(this, count);
+        DEFLATE_STATE.lazySet(this, NOT_DEFLATED);
     }
 
     /**
