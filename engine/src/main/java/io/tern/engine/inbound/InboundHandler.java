@@ -74,7 +74,6 @@ public final class InboundHandler implements EventHandler<InboundEvent>
     private final FramePool pool = new FramePool(1024);
     private final FrameEncoder encoder = new FrameEncoder(pool);
     private final ResourceUsage usage = new ResourceUsage();
-    private final UnsafeBuffer statsScratch = new UnsafeBuffer(new byte[ResourceUsage.MAX_JSON_LENGTH]);
     private final UnsafeBuffer argsView = new UnsafeBuffer(new byte[0]);
     private final AsciiSequenceView argsSequence = new AsciiSequenceView();
     private final HistoryReplay historyReplay = new HistoryReplay();
@@ -431,8 +430,7 @@ public final class InboundHandler implements EventHandler<InboundEvent>
     private void sendStats(final Session session, final ServerControl control)
     {
         control.readUsage(usage);
-        final int length = usage.writeJson(statsScratch, 0);
-        send(session, encoder.encode(Events.STATS, statsScratch, 0, length, FrameKind.STATS), EngineCounters.OUT_STATS);
+        send(session, encoder.encodeStats(usage, FrameKind.STATS), EngineCounters.OUT_STATS);
     }
 
     private void onSendCommand(final Session session, final ServerControl control)

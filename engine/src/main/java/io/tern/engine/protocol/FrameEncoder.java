@@ -133,6 +133,26 @@ public final class FrameEncoder
     }
 
     /**
+     * Encodes a {@code stats} frame for {@code usage}: its JSON is written into the frame already
+     * escaped ({@link io.tern.engine.server.ResourceUsage#writeEscapedJson}), byte for byte what
+     * {@code encode(Events.STATS, json)} gives, without the escape pass.
+     *
+     * @param usage the sample.
+     * @param kind  the {@link FrameKind}.
+     * @return a frame holding one reference for the caller.
+     */
+    public Frame encodeStats(final io.tern.engine.server.ResourceUsage usage, final int kind)
+    {
+        final Frame frame = pool.acquire(PREFIX.length + Events.STATS.length() + ARGS_OPEN.length
+            + io.tern.engine.server.ResourceUsage.MAX_ESCAPED_JSON_LENGTH + ARGS_CLOSE.length + Long.BYTES, kind);
+        final byte[] out = frame.bytes;
+        final int o = usage.writeEscapedJson(out, putHeader(out, Events.STATS));
+        LONGS.set(out, o, ARGS_CLOSE_WORD);
+        frame.length = o + ARGS_CLOSE.length;
+        return frame;
+    }
+
+    /**
      * Encodes an event with one string arg. Allocates (UTF-8 conversion); for rare frames.
      *
      * @param event ASCII event name.

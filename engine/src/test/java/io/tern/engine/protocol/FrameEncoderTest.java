@@ -191,4 +191,35 @@ class FrameEncoderTest
         }
         return codePoint;
     }
+
+    @Test
+    void statsFramesWrittenPreEscapedMatchTheEscapedJsonByteForByte()
+    {
+        final Random random = new Random(7);
+        final io.tern.engine.server.ResourceUsage usage = new io.tern.engine.server.ResourceUsage();
+        final UnsafeBuffer json = new UnsafeBuffer(new byte[io.tern.engine.server.ResourceUsage.MAX_JSON_LENGTH]);
+        final long[] edges = {0, 1, 9, 10, 99, 100, 999_999, Long.MAX_VALUE, -1, Long.MIN_VALUE};
+        for (int n = 0; n < 5_000; n++)
+        {
+            usage.memoryBytes = n < edges.length ? edges[n] : random.nextLong() >>> random.nextInt(64);
+            usage.memoryLimitBytes = random.nextInt(3) == 0 ? 0 : random.nextLong() >>> random.nextInt(64);
+            usage.cpuAbsolute = n % 7 == 0 ? Double.NaN : n % 11 == 0 ? -3 : random.nextDouble() * Math.pow(10, random.nextInt(6));
+            usage.networkRxBytes = random.nextInt(1000);
+            usage.networkTxBytes = random.nextLong() >>> random.nextInt(64);
+            usage.diskReadBytes = random.nextLong() >>> random.nextInt(64);
+            usage.diskWriteBytes = random.nextInt(10);
+            usage.uptimeMillis = random.nextLong() >>> random.nextInt(64);
+            usage.diskBytes = n < edges.length ? edges[edges.length - 1 - n] : random.nextLong() >>> random.nextInt(64);
+            usage.state = io.tern.engine.server.ServerState.values()[n % io.tern.engine.server.ServerState.values().length];
+            final int length = usage.writeJson(json, 0);
+
+            final Frame escaped = encoder.encode(Events.STATS, json, 0, length, FrameKind.STATS);
+            final String expected = escaped.toString();
+            escaped.release();
+            final Frame direct = encoder.encodeStats(usage, FrameKind.STATS);
+
+            assertEquals(expected, direct.toString(), "sample " + n);
+            direct.release();
+        }
+    }
 }
