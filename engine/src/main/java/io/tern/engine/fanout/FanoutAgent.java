@@ -149,8 +149,9 @@ public final class FanoutAgent implements Agent, MessageHandler
      * Starts delivering the server's broadcast to {@code session}, which was just sent the
      * {@code status} of {@code stateSent}. Any thread. A state change whose record this agent read
      * before the subscription took effect would never reach the session, so once subscribed, the
-     * session is sent the current state if it is not the one it was told: later records arrive as
-     * usual, so the session always ends on the server's latest state.
+     * session is sent the current state if it is not the one it was told and the record of that
+     * state was already read; later records arrive as usual, so the session always ends on the
+     * server's latest state, and no status reaches it twice.
      *
      * @param session   the session.
      * @param stateSent the state of the {@code status} frame the session was sent, or {@code null}.
@@ -164,7 +165,9 @@ public final class FanoutAgent implements Agent, MessageHandler
             {
                 subscription.add(session);
                 final ServerState now = session.server().control().state();
-                if (stateSent != null && now != stateSent && session.forwardPermissions() != 0)
+                // Only when the record of the current state was already read: one not read yet
+                // reaches the session like any other, and a correction would duplicate it.
+                if (stateSent != null && now != stateSent && subscription.lastStatus == now && session.forwardPermissions() != 0)
                 {
                     session.outbound().offer(statusFrame(now));
                     EngineCounters.add(framesOut, EngineCounters.OUT_STATUS, 1);
@@ -249,6 +252,10 @@ public final class FanoutAgent implements Agent, MessageHandler
     public void onMessage(final int type, final MutableDirectBuffer buffer, final int index, final int length)
     {
         final Subscription subscription = current;
+        if (type == RecordType.STATUS)
+        {
+            subscription.lastStatus = ServerState.values()[buffer.getByte(index)];
+        }
         if (subscription.count == 0)
         {
             return;
@@ -325,6 +332,8 @@ public final class FanoutAgent implements Agent, MessageHandler
         /** Scratch for one delivery: the sessions a frame goes to, so its references are added in one step. */
         private Session[] eligible = new Session[8];
         private int count;
+        /** The state of the last {@code status} record read from this server, or {@code null}. */
+        private ServerState lastStatus;
 
         Subscription(final ServerHandle server, final UnsafeBuffer scratch)
         {

@@ -48,6 +48,15 @@ class FanoutAgentTest
 
         harness.fanout.subscribe(sink.session, ServerState.OFFLINE);
         harness.pumpFanout();
+        assertEquals(List.of(), sink.drain(), "the record of running was not read yet: it will come like any other");
+
+        harness.channel.publishStatus(ServerState.RUNNING);
+        harness.fanout.unsubscribe(sink.session);
+        harness.pumpFanout();
+        assertEquals(List.of(), sink.drain(), "read while the session was not subscribed");
+
+        harness.fanout.subscribe(sink.session, ServerState.OFFLINE);
+        harness.pumpFanout();
         assertEquals(List.of("{\"event\":\"status\",\"args\":[\"running\"]}"), sink.drain());
 
         harness.fanout.subscribe(sink.session, ServerState.RUNNING);
