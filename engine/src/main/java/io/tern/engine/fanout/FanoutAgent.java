@@ -164,10 +164,14 @@ public final class FanoutAgent implements Agent, MessageHandler
             if (subscription != null && !session.isClosed())
             {
                 subscription.add(session);
+                if (stateSent == null)
+                {
+                    return;
+                }
                 final ServerState now = session.server().control().state();
                 // Only when the record of the current state was already read: one not read yet
                 // reaches the session like any other, and a correction would duplicate it.
-                if (stateSent != null && now != stateSent && subscription.lastStatus == now && session.forwardPermissions() != 0)
+                if (now != stateSent && subscription.lastStatus == now && session.forwardPermissions() != 0)
                 {
                     session.outbound().offer(statusFrame(now));
                     EngineCounters.add(framesOut, EngineCounters.OUT_STATUS, 1);

@@ -68,9 +68,14 @@ public final class Session
 
     void attach(final Outbound outbound, final long nowNanos)
     {
+        attach(outbound, nowNanos, 0);
+    }
+
+    void attach(final Outbound outbound, final long nowNanos, final long pingPhaseNanos)
+    {
         this.outbound = outbound;
         this.openedNanos = nowNanos;
-        this.lastPingNanos = nowNanos;
+        this.lastPingNanos = nowNanos - pingPhaseNanos;
         this.lastPongNanos = nowNanos;
     }
 

@@ -53,6 +53,25 @@ public final class Sessions
     }
 
     /**
+     * How much earlier than a whole interval after opening a session is first pinged: spread over
+     * the interval by its id, so sessions that connected together (a panel's reconnect storm, a
+     * load run) are not pinged, and do not answer, all in the same tick every interval. The pong
+     * timeout still counts from the open.
+     *
+     * @param id       the session id.
+     * @param interval the ping interval in nanoseconds.
+     * @return a phase in {@code [0, interval)}.
+     */
+    static long pingPhase(final int id, final long interval)
+    {
+        if (interval <= 0)
+        {
+            return 0;
+        }
+        return ((id * 0x9E3779B97F4A7C15L) >>> 1) % interval;
+    }
+
+    /**
      * Builds a session with its bounded outbound queue. Any thread.
      *
      * @param id     session id.
@@ -72,7 +91,7 @@ public final class Sessions
                 "This connection could not keep up: " + missed + " console lines were not delivered.", FrameKind.ESSENTIAL),
             () -> close(session, 1013, "outbound queue overflow"));
         outbound.countDropsIn(counters.droppedLines);
-        session.attach(outbound, clock.nanoTime());
+        session.attach(outbound, clock.nanoTime(), pingPhase(id, config.pingIntervalMillis * 1_000_000L));
         sink.attach(session);
         return session;
     }
