@@ -187,22 +187,31 @@ public final class ProcessTreeUsage
     /** Field 4 of {@code /proc/<pid>/stat}, counted from the last ')' as comm may hold anything. */
     private long parentOf(final int length)
     {
-        int close = -1;
+        if (!seekState(length))
+        {
+            return -1;
+        }
+        skipField(length);
+        return nextLong(length);
+    }
+
+    /**
+     * Puts the cursor on field 3 of {@code /proc/<pid>/stat} ("pid (comm) state ppid ..."): comm
+     * may hold spaces and parentheses, so count from the last ')'.
+     *
+     * @return false when the file has no ')'.
+     */
+    private boolean seekState(final int length)
+    {
         for (int i = length - 1; i >= 0; i--)
         {
             if (buffer[i] == ')')
             {
-                close = i;
-                break;
+                cursor = i + 2;
+                return true;
             }
         }
-        if (close < 0)
-        {
-            return -1;
-        }
-        cursor = close + 2;
-        skipField(length);
-        return nextLong(length);
+        return false;
     }
 
     /**
@@ -264,21 +273,10 @@ public final class ProcessTreeUsage
 
     private boolean parseStat(final int length)
     {
-        // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so count from the last ')'.
-        int close = -1;
-        for (int i = length - 1; i >= 0; i--)
-        {
-            if (buffer[i] == ')')
-            {
-                close = i;
-                break;
-            }
-        }
-        if (close < 0)
+        if (!seekState(length))
         {
             return false;
         }
-        cursor = close + 2;
         int field = 3;
         long ticks = 0;
         while (field < 24)
