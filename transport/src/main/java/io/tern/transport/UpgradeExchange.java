@@ -9,8 +9,7 @@ import java.util.Set;
 /**
  * Undertow's handshake view of an upgrade request, corrected so the {@code 101} carries what
  * gorilla's does ({@code Upgrade: websocket}, {@code Connection: Upgrade},
- * {@code Sec-WebSocket-Accept}, the extension): the negotiated extension is written as
- * {@link DeflateHandshake#RESPONSE} (Undertow joins parameters with {@code ;} and no space),
+ * {@code Sec-WebSocket-Accept}; the extension is negotiated by {@link UpgradeHandler}):
  * Undertow's legacy {@code Origin} echo and {@code Sec-WebSocket-Location} are left out, and a
  * {@code Sec-WebSocket-Version} token list that contains {@code 13} (gorilla's rule, already
  * checked) is shown as {@code 13} to Undertow, which only matches the exact value. IO thread.
@@ -39,11 +38,7 @@ final class UpgradeExchange extends AsyncWebSocketHttpServerExchange
     @Override
     public void setResponseHeader(final String name, final String value)
     {
-        if (Headers.SEC_WEB_SOCKET_EXTENSIONS_STRING.equalsIgnoreCase(name))
-        {
-            super.setResponseHeader(name, DeflateHandshake.RESPONSE);
-        }
-        else if (Headers.UPGRADE_STRING.equalsIgnoreCase(name))
+        if (Headers.UPGRADE_STRING.equalsIgnoreCase(name))
         {
             super.setResponseHeader(name, "websocket");
         }

@@ -40,7 +40,15 @@ final class UpgradeHandler
 
     private final Engine engine;
     private final OriginPolicy origins;
-    private final Handshake handshake;
+    /**
+     * The exact {@code Sec-WebSocket-Extensions} value of a {@code 101} that accepts
+     * permessage-deflate: gorilla's, no context takeover in either direction (PROTOCOL.md §1.2 item 6).
+     */
+    static final String DEFLATE_RESPONSE = "permessage-deflate; server_no_context_takeover; client_no_context_takeover";
+    private static final String DEFLATE = "permessage-deflate";
+
+    private final Handshake handshake = new Hybi13Handshake();
+    private final boolean compression;
     private final Set<Connection> openConnections;
     private final int sendBuffer;
 
@@ -59,15 +67,7 @@ final class UpgradeHandler
         this.engine = engine;
         this.origins = origins;
         this.openConnections = openConnections;
-        if (compression)
-        {
-            this.handshake = new Hybi13Handshake(Set.of(), true);
-            this.handshake.addExtension(new DeflateHandshake());
-        }
-        else
-        {
-            this.handshake = new Hybi13Handshake();
-        }
+        this.compression = compression;
     }
 
     /**
@@ -100,6 +100,10 @@ final class UpgradeHandler
                 OriginPolicy.removeCors(exchange);
                 responseHeaders.remove(CONTENT_SECURITY_POLICY);
                 responseHeaders.remove(X_FRAME_OPTIONS);
+                if (compression && offersDeflate(exchange.getRequestHeaders().get(Headers.SEC_WEB_SOCKET_EXTENSIONS)))
+                {
+                    responseHeaders.put(Headers.SEC_WEB_SOCKET_EXTENSIONS, DEFLATE_RESPONSE);
+                }
                 exchange.getConnection().addCloseListener(pending);
                 exchange.upgradeChannel(pending);
                 handshake.handshake(pending.facade());
@@ -185,6 +189,33 @@ final class UpgradeHandler
             return authorization.substring(BEARER.length()).trim();
         }
         return null;
+    }
+
+    /**
+     * Negotiates permessage-deflate as gorilla does: an offer of it, whatever its parameters, is
+     * accepted, and the answer is always {@link #DEFLATE_RESPONSE}. Tern's framing applies it
+     * ({@link Connection}, {@link FrameReader}); Undertow's extension functions are not used.
+     *
+     * @return whether some comma-separated extension of some header line is {@code permessage-deflate}.
+     */
+    private static boolean offersDeflate(final HeaderValues values)
+    {
+        if (values == null)
+        {
+            return false;
+        }
+        for (final String value : values)
+        {
+            for (final String extension : value.split(","))
+            {
+                final int parameters = extension.indexOf(';');
+                if ((parameters < 0 ? extension : extension.substring(0, parameters)).trim().equals(DEFLATE))
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /**

@@ -89,6 +89,28 @@ class MessageTest
     }
 
     @Test
+    void findsPermessageDeflateAmongOtherOffersAndIgnoresOthersAlone() throws Exception
+    {
+        fixture = new TransportFixture();
+        try (RawWebSocketClient mixed = fixture.client();
+             RawWebSocketClient other = fixture.client())
+        {
+            final HttpResponse second = mixed.upgrade(path(), headers("Origin", REMOTE,
+                "Sec-WebSocket-Extensions", "x-webkit-deflate-frame, permessage-deflate; client_max_window_bits"));
+            final HttpResponse none = other.upgrade(path(), headers("Origin", REMOTE,
+                "Sec-WebSocket-Extensions", "x-webkit-deflate-frame; permessage-deflate"));
+
+            assertEquals(101, second.status(), second.toString());
+            assertEquals("permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+                second.header("Sec-WebSocket-Extensions"));
+            assertTrue(mixed.compression());
+            assertEquals(101, none.status(), none.toString());
+            assertNull(none.header("Sec-WebSocket-Extensions"), "permessage-deflate as a parameter is no offer");
+            authenticate(other, false);
+        }
+    }
+
+    @Test
     void negotiatesNoExtensionWhenCompressionIsOff() throws Exception
     {
         fixture = new TransportFixture(options -> options.compression = false);

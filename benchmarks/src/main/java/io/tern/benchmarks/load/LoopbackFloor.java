@@ -38,6 +38,8 @@ public final class LoopbackFloor
 {
     /** Bytes per message: about one console line in a {@code console output} frame. */
     static final int MESSAGE = 100;
+    /** Time before the measured window. */
+    static final long WARMUP_MILLIS = 2000;
 
     private LoopbackFloor()
     {
@@ -87,7 +89,8 @@ public final class LoopbackFloor
         {
             thread.start();
         }
-        Thread.sleep(2000);
+        // Warm-up: the JIT compiles the write and read loops and the TCP windows open; not measured.
+        Thread.sleep(WARMUP_MILLIS);
         reader.reset();
         final long processCpu0 = os.getProcessCpuTime();
         final long readerCpu0 = threads.getThreadCpuTime(readerThread.getId());
